@@ -1,0 +1,120 @@
+"""Delivery history, re-delivery, the event catalog and /healthz."""
+
+import uuid
+
+from django.db import connection
+from django.http import JsonResponse
+from django_q.brokers import get_broker
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from delivery.events import enabled_event_types
+from delivery.models import Attempt, Delivery
+from delivery.selectors import deliveries_of_rule, queue_health
+from delivery.services import delivery_redeliver
+from mkwebhooks.api.envelope import iso
+from mkwebhooks.api.errors import not_found, validation_error
+from mkwebhooks.api.pagination import paginate
+from mkwebhooks.projects.access import project_for
+from mkwebhooks.projects.models import Role
+from rules.models import WebhookRule
+
+
+def attempt_body(attempt: Attempt | None) -> dict | None:
+    if attempt is None:
+        return None
+    return {
+        "time": iso(attempt.started_at),
+        "httpStatus": attempt.response_status,
+        "errorClass": attempt.error_class or None,
+        "error": attempt.error_detail or None,
+        "durationMs": attempt.duration_ms,
+    }
+
+
+def delivery_body(delivery: Delivery) -> dict:
+    attempts = list(delivery.attempt_log.all())  # prefetched
+    last = attempts[-1] if attempts else None
+    return {
+        "id": str(delivery.uuid),
+        "eventId": str(delivery.event_id),
+        "created": iso(delivery.created),
+        "source": delivery.event.source,
+        "type": delivery.event.type,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "lastAttempt": attempt_body(last),
+        "nextAttempt": iso(delivery.next_attempt_at) if delivery.status == "Retrying" else None,
+        "reason": delivery.final_reason or None,
+    }
+
+
+def rule_for(request, project: str, name: str, needed: Role) -> WebhookRule:
+    rule = WebhookRule.objects.filter(project=project_for(request.user, project, needed), name=name)
+    if not (rule := rule.first()):
+        raise not_found(f"Webhook rule '{name}'")
+    return rule
+
+
+class RuleEvents(APIView):
+    def get(self, request, project, name):
+        status = request.query_params.get("status")
+        if status and status not in Delivery.Status.values:
+            raise validation_error(
+                {"status": f"must be one of {', '.join(Delivery.Status.values)}."}
+            )
+        deliveries = deliveries_of_rule(
+            rule=rule_for(request, project, name, Role.VIEWER),
+            status=status,
+            event_type=request.query_params.get("type"),
+        )
+        return paginate(
+            request,
+            deliveries.prefetch_related("attempt_log"),
+            kind="WebhookDelivery",
+            serialize=delivery_body,
+            orderings={"created": "created"},
+            default="created desc",
+        )
+
+
+class Redeliver(APIView):
+    def post(self, request, project, name, delivery_id: uuid.UUID):
+        rule = rule_for(request, project, name, Role.EDITOR)
+        delivery = Delivery.objects.filter(rule=rule, uuid=delivery_id).first()
+        if delivery is None:
+            raise not_found(f"Delivery '{delivery_id}'")
+        return Response(delivery_body(delivery_redeliver(delivery=delivery)), status=202)
+
+
+class EventTypes(APIView):
+    def get(self, request):
+        value = [
+            {"name": t.name, "resource": t.resource, "description": t.description}
+            for t in enabled_event_types()
+        ]
+        return Response(
+            {"value": value, "supplemental": {"count": len(value), "kind": "EventType"}}
+        )
+
+
+class Health(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    def get(self, request):
+        checks = {"database": "ok", "broker": "ok"}
+        try:
+            connection.ensure_connection()
+            checks |= queue_health()
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        try:
+            get_broker().ping()
+        except Exception as exc:
+            checks["broker"] = f"error: {type(exc).__name__}"
+        healthy = checks["database"] == "ok" and checks["broker"] == "ok"
+        return JsonResponse(
+            {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+        )

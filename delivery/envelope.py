@@ -1,0 +1,71 @@
+"""The delivered request (SPEC §5): the CloudEvent and the HTTP request that carries it.
+
+`outgoing_request` is the only caller of `Secret.reveal()` in the product.
+"""
+
+import json
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from delivery.models import Event
+from mkwebhooks.api.envelope import iso
+from mkwebhooks.conf import webhook_settings
+from mkwebhooks.secrets import MASK
+from rules.models import RuleSecret, WebhookRule
+
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+SEQUENCE_DIGITS = 12
+
+
+def cloud_event(event: Event) -> dict:
+    return {
+        "specversion": "1.0",
+        "id": str(event.id),
+        "type": event.type,
+        "source": event.source,
+        "time": iso(event.time),
+        "datacontenttype": "application/json",
+        "sequence": f"{event.sequence:0{SEQUENCE_DIGITS}d}",
+        "data": event.data,
+    }
+
+
+def encode(event: Event) -> bytes:
+    return json.dumps(cloud_event(event), separators=(",", ":")).encode()
+
+
+@dataclass(frozen=True)
+class OutgoingRequest:
+    url: str
+    headers: dict[str, str]
+    masked_url: str  # what the log keeps
+    masked_headers: dict[str, str]
+
+
+def with_query(url: str, params: list[tuple[str, str]]) -> str:
+    if not params:
+        return url
+    parts = urlsplit(url)
+    extra = urlencode(params, safe="*")
+    query = f"{parts.query}&{extra}" if parts.query else extra
+    return urlunsplit(parts._replace(query=query))
+
+
+def outgoing_request(rule: WebhookRule) -> OutgoingRequest:
+    """Build the request for a rule, revealing its secrets for this send only."""
+    base = {"Content-Type": CONTENT_TYPE, "User-Agent": webhook_settings.USER_AGENT}
+    headers, masked_headers = {**base, **rule.headers}, {**base, **rule.headers}
+    params = list(rule.query_params.items())
+    secret_params, masked_params = [], []
+    for secret in rule.secrets.all():
+        if secret.location == RuleSecret.Location.HEADER:
+            headers[secret.name], masked_headers[secret.name] = secret.value.reveal(), MASK
+        else:
+            secret_params.append((secret.name, secret.value.reveal()))
+            masked_params.append((secret.name, MASK))
+    return OutgoingRequest(
+        url=with_query(rule.url, params + secret_params),
+        headers=headers,
+        masked_url=with_query(rule.url, params + masked_params),
+        masked_headers=masked_headers,
+    )

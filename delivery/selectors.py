@@ -1,0 +1,33 @@
+from django.db.models import Min, QuerySet
+from django.utils import timezone
+
+from delivery.models import Delivery, Heartbeat
+from rules.models import WebhookRule
+
+
+def deliveries_of_rule(
+    *, rule: WebhookRule, status: str | None, event_type: str | None
+) -> QuerySet:
+    deliveries = Delivery.objects.filter(rule=rule).select_related("event")
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if event_type:
+        deliveries = deliveries.filter(event__type=event_type)
+    return deliveries
+
+
+def queue_health() -> dict:
+    """Pending work and the worker's last sign of life, for /healthz."""
+    now = timezone.now()
+    due = Delivery.objects.filter(
+        status__in=(Delivery.Status.PENDING, Delivery.Status.RETRYING), next_attempt_at__lte=now
+    )
+    oldest = due.aggregate(oldest=Min("next_attempt_at"))["oldest"]
+    beat = Heartbeat.objects.filter(name="sweeper").first()
+    return {
+        "dueDeliveries": due.count(),
+        "oldestDueAgeSeconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
+        "workerLastSeenSecondsAgo": round((now - beat.seen_at).total_seconds(), 1)
+        if beat
+        else None,
+    }

@@ -1,0 +1,222 @@
+"""The delivery engine's writes: record transitions in the outbox, claim, send, record.
+
+Flow: a state change writes Event + Delivery rows in its own transaction; after
+commit each delivery is enqueued. A task claims one delivery (a lease), sends it,
+records the Attempt and moves the delivery to Sent, Retrying or Failed. The
+sweeper re-enqueues whatever is due and not in anyone's hands, so a lost enqueue
+or a dead worker only delays a delivery.
+"""
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from delivery import transport
+from delivery.envelope import encode, outgoing_request
+from delivery.events import event_type_for
+from delivery.models import Attempt, Delivery, Event, Heartbeat
+from delivery.retry import retry_delay
+from mkwebhooks.conf import webhook_settings
+from mkwebhooks.media.representations import represent
+from mkwebhooks.netguard import TargetError, check_target_url
+from mkwebhooks.secrets import SecretDecryptionError
+from rules.models import WebhookRule
+from rules.selectors import rules_subscribed
+from rules.services import rule_disable
+
+logger = logging.getLogger("delivery")
+OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
+TASK = "delivery.tasks.deliver"
+
+
+def event_record(*, resource, previous_state: str, state: str) -> Event | None:
+    """Write the outbox for a transition (inside its transaction); enqueue after commit."""
+    event_type = event_type_for(type(resource).__name__, previous_state, state)
+    if event_type is None:
+        return None
+    source = resource.source
+    last = Event.objects.filter(source=source).aggregate(last=Max("sequence"))["last"]
+    event = Event.objects.create(
+        project_id=resource.project_id,
+        type=event_type.name,
+        source=source,
+        sequence=(last or 0) + 1,
+        time=resource.last_modified,
+        data={
+            "projectName": resource.project.name,
+            "previousState": previous_state,
+            "state": state,
+            "resource": represent(resource),
+        },
+    )
+    rules = rules_subscribed(project_id=resource.project_id, event_type=event_type.name)
+    deliveries_create(event=event, rules=rules)
+    return event
+
+
+def deliveries_create(*, event: Event, rules: list[WebhookRule]) -> list[Delivery]:
+    now = timezone.now()
+    deliveries = Delivery.objects.bulk_create(
+        Delivery(event=event, rule=rule, created=now, next_attempt_at=now, enqueued_at=now)
+        for rule in rules
+    )
+    ids = [delivery.pk for delivery in deliveries]
+    if ids:
+        transaction.on_commit(partial(deliveries_enqueue, ids))
+    return deliveries
+
+
+def deliveries_enqueue(ids: list[int]) -> None:
+    """Ask the broker to run each delivery; on failure leave it to the sweeper."""
+    for index, delivery_id in enumerate(ids):
+        try:
+            async_task(TASK, delivery_id)
+        except Exception as exc:  # broker down: the database still holds the delivery
+            logger.warning(
+                "broker unavailable (%s); %d deliveries left to the sweeper",
+                type(exc).__name__,
+                len(ids) - index,
+            )
+            Delivery.objects.filter(pk__in=ids[index:]).update(enqueued_at=None)
+            return
+
+
+def delivery_claim(delivery_id: int) -> Delivery | None:
+    """Take the lease on a due delivery and count the attempt; None if not ours to send."""
+    now = timezone.now()
+    due = Delivery.objects.filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now).filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    )
+    if due.filter(rule__enabled=False).exists():
+        delivery_close(due, reason="rule disabled")
+        return None
+    if due.filter(attempts__gte=len(webhook_settings.RETRY_SCHEDULE)).exists():
+        delivery_close(due, reason="no attempts left (the last one did not finish)")
+        return None
+    lease = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
+    if not due.update(leased_until=lease, attempts=F("attempts") + 1):
+        return None
+    return Delivery.objects.select_related("event", "rule__project").get(pk=delivery_id)
+
+
+def delivery_close(deliveries, *, reason: str) -> None:
+    deliveries.update(
+        status=Delivery.Status.FAILED, final_reason=reason, next_attempt_at=None, leased_until=None
+    )
+
+
+def delivery_send(delivery: Delivery) -> Attempt:
+    """Make one attempt of a claimed delivery and record it."""
+    started_at = timezone.now()
+    try:
+        check_target_url(delivery.rule.url, must_resolve=True)
+        request = outgoing_request(delivery.rule)
+    except (TargetError, SecretDecryptionError) as exc:
+        kind = "blocked_target" if isinstance(exc, TargetError) else "encryption_key"
+        logger.error("delivery %s not sent: %s", delivery.uuid, exc)
+        result = transport.Result(0, error_class=kind, error_detail=str(exc)[:300])
+        return delivery_attempt_record(delivery, result, started_at, delivery.rule.url, {})
+    result = transport.post(
+        request.url,
+        headers=request.headers,
+        body=encode(delivery.event),
+        connect_timeout=webhook_settings.CONNECT_TIMEOUT,
+        total_timeout=webhook_settings.TOTAL_TIMEOUT,
+        max_bytes=webhook_settings.MAX_RESPONSE_BYTES,
+    )
+    return delivery_attempt_record(
+        delivery, result, started_at, request.masked_url, request.masked_headers
+    )
+
+
+@transaction.atomic
+def delivery_attempt_record(
+    delivery: Delivery, result: transport.Result, started_at, url: str, headers: dict
+) -> Attempt:
+    """Store the attempt and move the delivery (and its rule's health) on."""
+    attempt = Attempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        started_at=started_at,
+        duration_ms=result.duration_ms,
+        request_url=url,
+        request_headers=headers,
+        response_status=result.status,
+        response_headers=result.headers,
+        response_body=result.body,
+        error_class=result.error_class,
+        error_detail=result.error_detail,
+    )
+    now = timezone.now()
+    delay = (
+        None if result.ok else retry_delay(attempts_made=delivery.attempts, result=result, now=now)
+    )
+    if result.ok:
+        delivery.status, delivery.next_attempt_at = Delivery.Status.SENT, None
+    elif delay is None:
+        delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
+        delivery.final_reason = result.error_detail or result.error_class
+    else:
+        delivery.status = Delivery.Status.RETRYING
+        delivery.next_attempt_at, delivery.enqueued_at = now + timedelta(seconds=delay), None
+    delivery.last_attempt_at, delivery.leased_until = now, None
+    delivery.save(
+        update_fields=[
+            "status", "next_attempt_at", "enqueued_at", "leased_until", "last_attempt_at",
+            "final_reason",
+        ]
+    )  # fmt: skip
+    rule_health_record(delivery.rule, result, now)
+    logger.info(
+        "delivery event=%s rule=%s attempt=%d outcome=%s status=%s duration_ms=%d",
+        delivery.event_id, delivery.rule, attempt.number, result.status or result.error_class,
+        delivery.status, result.duration_ms,
+    )  # fmt: skip
+    return attempt
+
+
+def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None:
+    """Track the rule's run of failures; disable it on 410 Gone or after failing too long."""
+    if result.ok:
+        if rule.failing_since is not None:
+            WebhookRule.objects.filter(pk=rule.pk).update(failing_since=None)
+        return
+    if result.error_class == "gone":
+        rule_disable(rule=rule, reason="The receiver answered 410 Gone.")
+    elif rule.failing_since is None:
+        WebhookRule.objects.filter(pk=rule.pk, failing_since__isnull=True).update(failing_since=now)
+    elif now - rule.failing_since >= timedelta(seconds=webhook_settings.DISABLE_AFTER_FAILING_FOR):
+        days = webhook_settings.DISABLE_AFTER_FAILING_FOR / 86400
+        rule_disable(rule=rule, reason=f"Every attempt failed for {days:g} days.")
+
+
+def deliveries_wake_due() -> int:
+    """Enqueue due deliveries that nobody holds: lost enqueues, retries, dead workers."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
+    ids = list(
+        Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[: webhook_settings.SWEEP_BATCH]
+    )
+    if ids:
+        Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
+        deliveries_enqueue(ids)
+    return len(ids)
+
+
+def heartbeat_record(name: str = "sweeper") -> None:
+    Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
+
+
+@transaction.atomic
+def delivery_redeliver(*, delivery: Delivery) -> Delivery:
+    """Send the same event (same CloudEvent id) to the same rule again, as a new delivery."""
+    return deliveries_create(event=delivery.event, rules=[delivery.rule])[0]

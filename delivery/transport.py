@@ -1,0 +1,142 @@
+"""Send one HTTP request and describe what happened. Imports no models; never raises for HTTP.
+
+One `requests.Session` per worker process keeps connections alive between deliveries.
+Redirects are not followed, timeouts are bounded, and at most `max_bytes` of the
+response body are read.
+"""
+
+import re
+import time
+from dataclasses import dataclass, field
+
+import requests
+from requests.adapters import HTTPAdapter
+
+KEPT_RESPONSE_HEADERS = (
+    "content-type",
+    "content-length",
+    "retry-after",
+    "location",
+    "server",
+    "date",
+)
+ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] [A-Za-z ,']+")
+_session: requests.Session | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    duration_ms: int
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str = ""
+    error_class: str = ""  # empty on success
+    error_detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def session() -> requests.Session:
+    global _session
+    if _session is None:
+        _session = requests.Session()
+        _session.trust_env = False  # no proxies or .netrc credentials from the environment
+        adapter = HTTPAdapter(pool_connections=32, pool_maxsize=8, max_retries=0)
+        _session.mount("http://", adapter)
+        _session.mount("https://", adapter)
+    return _session
+
+
+def status_error(status: int, headers: dict[str, str]) -> tuple[str, str]:
+    """Classify a non-2xx response."""
+    if 300 <= status < 400:
+        return "redirect", f"HTTP {status}: redirects are not followed"
+    if status == 410:
+        return "gone", "HTTP 410: the receiver asked to stop"
+    if status == 429:
+        return "throttled", "HTTP 429: too many requests"
+    if 400 <= status < 500:
+        return "http_4xx", f"HTTP {status}"
+    if status >= 500:
+        return "http_5xx", f"HTTP {status}"
+    return "http_other", f"HTTP {status}"
+
+
+def cause_names(exc: BaseException) -> list[str]:
+    """Class names down the exception's causes, e.g. ConnectionError, ProtocolError, ..."""
+    names, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        names.append(type(exc).__name__)
+        nested = [a for a in exc.args if isinstance(a, BaseException)]
+        exc = nested[0] if nested else exc.__cause__ or exc.__context__
+    return names
+
+
+def exception_error(exc: requests.RequestException) -> tuple[str, str]:
+    """Classify a transport failure without quoting the URL (it may hold secret parameters)."""
+    text = str(exc)
+    errno = ERRNO_TEXT.search(text)
+    detail = errno.group(0).strip() if errno else " ← ".join(cause_names(exc))
+    if isinstance(exc, requests.Timeout):
+        return "timeout", f"no complete answer in time ({type(exc).__name__})"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls", "TLS handshake or certificate failure"
+    if isinstance(exc, requests.ConnectionError):
+        if "NameResolution" in text or "getaddrinfo" in text:
+            return "dns", "the host name could not be resolved"
+        return "connection", detail
+    return "request", type(exc).__name__
+
+
+def read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=4096):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= max_bytes or time.monotonic() >= deadline:
+            break
+    return b"".join(chunks)[:max_bytes]
+
+
+def post(
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: bytes,
+    connect_timeout: float,
+    total_timeout: float,
+    max_bytes: int,
+) -> Result:
+    """POST `body` to `url` and return what happened."""
+    started = time.monotonic()
+    try:
+        with session().post(
+            url,
+            data=body,
+            headers=headers,
+            timeout=(connect_timeout, total_timeout),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            content = read_capped(response, max_bytes, started + total_timeout)
+    except requests.RequestException as exc:
+        error_class, detail = exception_error(exc)
+        return Result(elapsed_ms(started), error_class=error_class, error_detail=detail)
+    kept = {k.lower(): v for k, v in response.headers.items() if k.lower() in KEPT_RESPONSE_HEADERS}
+    result = Result(
+        elapsed_ms(started),
+        status=response.status_code,
+        headers=kept,
+        body=content.decode("utf-8", errors="replace"),
+    )
+    if result.ok:
+        return result
+    error_class, detail = status_error(response.status_code, kept)
+    return Result(**{**result.__dict__, "error_class": error_class, "error_detail": detail})
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,46 @@
+"""One accessor for the product's settings, read lazily (DRF's api_settings pattern).
+
+`settings.MKWEBHOOKS` overrides any default below; `override_settings` works in tests
+because nothing is cached.
+"""
+
+from django.conf import settings
+
+import mkwebhooks
+
+DEFAULTS = {
+    # Fernet keys, newest first. Empty: the embedded mode derives one from SECRET_KEY.
+    "ENCRYPTION_KEYS": [],
+    "ALLOW_HTTP": False,
+    "ALLOWED_TARGET_NETWORKS": [],
+    "SCHEDULED_OPERATION_EVENTS": True,
+    # Svix's schedule: at once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts).
+    "RETRY_SCHEDULE": [0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+    "RETRY_JITTER": 0.2,
+    "THROTTLED_MIN_DELAY": 60,
+    "RETRY_AFTER_CAP": 36000,
+    "DISABLE_AFTER_FAILING_FOR": 5 * 24 * 3600,
+    "CONNECT_TIMEOUT": 5.0,
+    "TOTAL_TIMEOUT": 15.0,
+    "MAX_RESPONSE_BYTES": 20_000,
+    # A delivery claimed by a worker that died is re-sent after the lease ends.
+    "LEASE_SECONDS": 60,
+    # A first attempt whose enqueue was lost is picked up by the sweeper after this.
+    "REENQUEUE_AFTER_SECONDS": 30,
+    "SWEEP_SECONDS": 50,
+    "SWEEP_INTERVAL": 1.0,
+    "SWEEP_BATCH": 200,
+    "USER_AGENT": f"mkwebhooks/{mkwebhooks.__version__}",
+    "PAGE_SIZE": 100,
+    "MAX_PAGE_SIZE": 1000,
+}
+
+
+class WebhookSettings:
+    def __getattr__(self, name: str):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown mkwebhooks setting: {name}")
+        return getattr(settings, "MKWEBHOOKS", {}).get(name, DEFAULTS[name])
+
+
+webhook_settings = WebhookSettings()

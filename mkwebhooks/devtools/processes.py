@@ -1,0 +1,74 @@
+"""Start the product's own processes (web server, qcluster) as children, for demo, run and tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+from django.conf import settings
+
+MANAGE = str(Path(settings.BASE_DIR) / "manage.py")
+# Loopback targets over plain HTTP: what a local receiver needs (never for production).
+LOCAL_TARGETS_ENV = {
+    "MKWEBHOOKS_ALLOW_HTTP": "1",
+    "MKWEBHOOKS_ALLOWED_TARGET_NETWORKS": "127.0.0.0/8",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **LOCAL_TARGETS_ENV, **(extra or {})}
+
+
+def start(args: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    output = open(log, "ab") if log else None  # noqa: SIM115 (closed with the process)
+    return subprocess.Popen(
+        [sys.executable, MANAGE, *args],
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+        start_new_session=True,
+    )
+
+
+def start_qcluster(env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    return start(["qcluster"], env, log)
+
+
+def start_web(port: int, env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    process = start(["runserver", f"127.0.0.1:{port}", "--noreload"], env, log)
+    wait_http(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{' '.join(process.args[2:])} exited with {process.returncode}")
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a child and everything it started (qcluster forks workers)."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, 15)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
+        process.wait()

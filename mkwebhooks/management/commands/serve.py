@@ -1,0 +1,32 @@
+import signal
+
+from django.core.management.base import BaseCommand
+
+from mkwebhooks.devtools import demo, processes
+
+
+class Command(BaseCommand):
+    help = "Start the web server and a qcluster in the foreground until Ctrl-C (make run)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, port: int, **options):
+        token = demo.demo_setup()
+        env = processes.child_env()
+        cluster = processes.start_qcluster(env)
+        web = processes.start_web(port, env)
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            f"\n  Admin:      {base}/admin/   (user {demo.USERNAME}, password {demo.PASSWORD})\n"
+            f"  Deliveries: {base}/deliveries/\n"
+            f"  API:        {base}/api/v1/projects   (Authorization: Bearer {token})\n"
+            f"  Health:     {base}/healthz\n\nPress Ctrl-C to stop.\n"
+        )
+        try:
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+        except KeyboardInterrupt:
+            pass
+        finally:
+            processes.stop(web)
+            processes.stop(cluster)

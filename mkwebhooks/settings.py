@@ -1,0 +1,170 @@
+"""Settings, read from environment variables with safe defaults for the embedded mode.
+
+Embedded mode (no DATABASE_URL): SQLite file + django-q2's ORM broker, DEBUG on.
+Scale-out mode (DATABASE_URL set): DEBUG defaults off and the system checks in
+mkwebhooks/checks.py refuse the insecure defaults.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSECURE_SECRET_KEY = "django-insecure-mkwebhooks-embedded-mode-only"
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+EMBEDDED = not os.environ.get("DATABASE_URL")
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_SECRET_KEY
+DEBUG = env_bool("DJANGO_DEBUG", default=EMBEDDED)
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_q",
+    "mkwebhooks.apps.CoreConfig",
+    "mkwebhooks.projects",
+    "mkwebhooks.media",
+    "rules",
+    "delivery",
+]
+
+MIDDLEWARE = [
+    "mkwebhooks.api.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "mkwebhooks.urls"
+WSGI_APPLICATION = "mkwebhooks.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def database_config() -> dict:
+    """Return the default database: DATABASE_URL, or a SQLite file tuned for concurrency."""
+    if not EMBEDDED:
+        return dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BASE_DIR / "db.sqlite3",
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write
+        # lock at BEGIN so two writers queue on the busy timeout instead of
+        # failing with "database is locked" halfway through a transaction.
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        # A file, not :memory:, so the qcluster processes the tests start can share it.
+        "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
+    }
+
+
+DATABASES = {"default": database_config()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "static"
+LOGIN_URL = "admin:login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "mkwebhooks.api.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "mkwebhooks.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+BROKER_URL = os.environ.get("MKWEBHOOKS_BROKER_URL", "")
+Q_CLUSTER = {
+    "name": os.environ.get("MKWEBHOOKS_QUEUE_NAME", "mkwebhooks"),
+    "workers": int(os.environ.get("MKWEBHOOKS_WORKERS", "4")),
+    # The HTTP deadline (15 s) and the sweeper's loop (50 s) stay below the task
+    # timeout, and retry exceeds timeout, so a running task is never handed to a
+    # second worker (checked by mkwebhooks.checks).
+    "timeout": 90,
+    "retry": 120,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "poll": 0.1,
+    "label": "Task queue",
+    **({"redis": BROKER_URL} if BROKER_URL else {"orm": "default"}),
+}
+
+MKWEBHOOKS = {
+    "ENCRYPTION_KEYS": env_list("MKWEBHOOKS_ENCRYPTION_KEYS"),
+    "ALLOW_HTTP": env_bool("MKWEBHOOKS_ALLOW_HTTP", default=False),
+    "ALLOWED_TARGET_NETWORKS": env_list("MKWEBHOOKS_ALLOWED_TARGET_NETWORKS"),
+    "SCHEDULED_OPERATION_EVENTS": env_bool("MKWEBHOOKS_SCHEDULED_OPERATION_EVENTS", default=True),
+    **(
+        {"RETRY_SCHEDULE": [float(s) for s in env_list("MKWEBHOOKS_RETRY_SCHEDULE")]}
+        if os.environ.get("MKWEBHOOKS_RETRY_SCHEDULE")
+        else {}
+    ),
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "mkwebhooks.api.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("MKWEBHOOKS_LOG_LEVEL", "INFO")},
+    "loggers": {"django.server": {"level": "WARNING"}},
+}

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views import defaults
+
+from delivery import api as delivery_api
+from mkwebhooks.api.errors import json_error_view
+from mkwebhooks.projects import api as projects_api
+from rules import api as rules_api
+
+RULES = "projects/<str:project>/webhook/rules"
+
+api_v1 = [
+    path("projects", projects_api.ProjectList.as_view()),
+    path("projects/<str:project>", projects_api.ProjectDetail.as_view()),
+    path(RULES, rules_api.RuleList.as_view()),
+    path(f"{RULES}/<str:name>", rules_api.RuleDetail.as_view()),
+    path(f"{RULES}/<str:name>/events", delivery_api.RuleEvents.as_view()),
+    path(
+        f"{RULES}/<str:name>/events/<uuid:delivery_id>/redeliver", delivery_api.Redeliver.as_view()
+    ),
+    path("webhook/eventTypes", delivery_api.EventTypes.as_view()),
+    path("", include("mkwebhooks.media.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("healthz", delivery_api.Health.as_view()),
+    path("", include("delivery.urls")),
+]
+
+handler404 = json_error_view(404, "not_found", "No such URL.", defaults.page_not_found)
+handler500 = json_error_view(
+    500, "internal_error", "An unexpected error occurred; quote the ref.", defaults.server_error
+)

@@ -1,0 +1,115 @@
+"""Webhook rules in admin. Secret values are write-only: blank keeps the stored value."""
+
+from django import forms
+from django.contrib import admin
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from delivery.events import enabled_event_types
+from mkwebhooks.api.errors import flatten_errors
+from mkwebhooks.secrets import MASK
+from rules.models import RuleSecret, WebhookRule
+from rules.validation import (
+    FORBIDDEN_CHARS,
+    header_name_problem,
+    query_name_problem,
+    validated_spec,
+)
+
+SPEC_TO_FORM = {"spec.url": "url", "spec.events": "events", "spec.headers": "headers",
+                "spec.queryParams": "query_params", "spec.enabled": "enabled"}  # fmt: skip
+
+
+class RuleSecretForm(forms.ModelForm):
+    value = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Write-only. Leave blank to keep the stored value.",
+    )
+
+    class Meta:
+        model = RuleSecret
+        fields = ["location", "name", "value"]
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        if value:
+            if FORBIDDEN_CHARS.search(value):
+                raise forms.ValidationError("must not contain CR, LF or NUL.")
+            return value
+        if self.instance.pk:
+            return self.instance.value  # blank keeps the stored secret
+        raise forms.ValidationError("A new secret needs a value.")
+
+    def clean(self):
+        cleaned = super().clean()
+        check = header_name_problem if cleaned.get("location") == "header" else query_name_problem
+        if cleaned.get("name") and (problem := check(cleaned["name"])):
+            self.add_error("name", problem)
+        return cleaned
+
+
+class RuleSecretInline(admin.TabularInline):
+    model = RuleSecret
+    form = RuleSecretForm
+    extra = 1
+    readonly_fields = ["stored"]
+    verbose_name = "authentication (secret) header or query parameter"
+
+    @admin.display(description="stored value")
+    def stored(self, secret: RuleSecret) -> str:
+        return MASK if secret.pk else "—"
+
+
+class WebhookRuleForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = WebhookRule
+        fields = ["project", "name", "enabled", "url", "events", "headers", "query_params"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["events"].choices = [
+            (t.name, f"{t.name} — {t.description}") for t in enabled_event_types()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        spec = {
+            "enabled": cleaned.get("enabled", False),
+            "url": cleaned.get("url", ""),
+            "events": cleaned.get("events", []),
+            "headers": cleaned.get("headers") or {},
+            "queryParams": cleaned.get("query_params") or {},
+        }
+        try:
+            validated = validated_spec(spec)
+        except DRFValidationError as exc:
+            for path, message in flatten_errors(exc.detail).items():
+                field = next((f for p, f in SPEC_TO_FORM.items() if path.startswith(p)), None)
+                self.add_error(field if field in self.fields else None, f"{path}: {message}")
+            return cleaned
+        cleaned["events"] = validated["events"]
+        return cleaned
+
+
+@admin.register(WebhookRule)
+class WebhookRuleAdmin(admin.ModelAdmin):
+    form = WebhookRuleForm
+    list_display = ["name", "project", "enabled", "url", "event_count", "disabled_reason"]
+    list_filter = ["enabled", "project"]
+    list_editable = ["enabled"]
+    search_fields = ["name", "url"]
+    readonly_fields = ["disabled_reason", "disabled_at", "created", "updated"]
+    inlines = [RuleSecretInline]
+
+    @admin.display(description="events")
+    def event_count(self, rule: WebhookRule) -> int:
+        return len(rule.events)
+
+    def save_model(self, request, obj, form, change):
+        obj.updated_by = request.user
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

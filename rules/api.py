@@ -1,0 +1,84 @@
+"""`/api/v1/projects/{p}/webhook/rules[/{name}]`: PUT, PATCH (merge patch), GET, DELETE."""
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from mkwebhooks.api.errors import not_found, validation_error
+from mkwebhooks.api.pagination import paginate
+from mkwebhooks.api.strict import check_name
+from mkwebhooks.projects.access import project_for
+from mkwebhooks.projects.models import Role
+from rules.models import WebhookRule
+from rules.representations import rule_body, rule_spec
+from rules.services import rule_upsert
+from rules.validation import validated_spec
+
+
+def merge_patch(target, patch):
+    """Apply an RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def body_spec(data):
+    if not isinstance(data, dict) or "spec" not in data:
+        raise validation_error({"spec": "is required."})
+    return data["spec"]
+
+
+def rules_of(project):
+    return (
+        WebhookRule.objects.filter(project=project)
+        .select_related("project", "created_by", "updated_by")
+        .prefetch_related("secrets")
+    )
+
+
+class RuleList(APIView):
+    def get(self, request, project):
+        return paginate(
+            request,
+            rules_of(project_for(request.user, project, Role.VIEWER)),
+            kind="WebhookRule",
+            serialize=rule_body,
+            orderings={"name": "name", "created": "created", "updated": "updated"},
+            default="name",
+        )
+
+
+class RuleDetail(APIView):
+    def get_rule(self, project, name) -> WebhookRule:
+        rule = rules_of(project).filter(name=name).first()
+        if rule is None:
+            raise not_found(f"Webhook rule '{name}'")
+        return rule
+
+    def get(self, request, project, name):
+        return Response(
+            rule_body(self.get_rule(project_for(request.user, project, Role.VIEWER), name))
+        )
+
+    def put(self, request, project, name):
+        check_name(name)
+        project = project_for(request.user, project, Role.EDITOR)
+        spec = validated_spec(body_spec(request.data))
+        rule, created = rule_upsert(project=project, name=name, spec=spec, user=request.user)
+        return Response(rule_body(rule), status=201 if created else 200)
+
+    def patch(self, request, project, name):
+        project = project_for(request.user, project, Role.EDITOR)
+        current = rule_spec(self.get_rule(project, name))
+        spec = validated_spec(merge_patch(current, body_spec(request.data)))
+        rule, _ = rule_upsert(project=project, name=name, spec=spec, user=request.user)
+        return Response(rule_body(rule))
+
+    def delete(self, request, project, name):
+        self.get_rule(project_for(request.user, project, Role.EDITOR), name).delete()
+        return Response(status=204)

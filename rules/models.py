@@ -1,0 +1,53 @@
+from django.db import models
+
+from mkwebhooks.models import Tracked
+from mkwebhooks.projects.models import Project, name_validator
+from mkwebhooks.secrets import SecretField
+
+
+class WebhookRule(Tracked):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="webhook_rules")
+    name = models.CharField(max_length=63, validators=[name_validator])
+    enabled = models.BooleanField(default=True)
+    url = models.CharField("URL", max_length=2048)
+    events = models.JSONField(default=list, help_text="Event types from the catalog")
+    headers = models.JSONField(default=dict, blank=True, help_text="Non-secret headers")
+    query_params = models.JSONField(default=dict, blank=True, help_text="Non-secret query params")
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Start of the current run of failed attempts (cleared by any success).
+    failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_rule")]
+        ordering = ["project__name", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.project.name}/{self.name}"
+
+    def save(self, *args, **kwargs):
+        if self.enabled:  # re-enabling clears the engine's reason for disabling it
+            self.disabled_reason, self.disabled_at, self.failing_since = "", None, None
+        super().save(*args, **kwargs)
+
+
+class RuleSecret(models.Model):
+    """One write-only header or query parameter of a rule's `authentication`."""
+
+    class Location(models.TextChoices):
+        HEADER = "header"
+        QUERY = "query"
+
+    rule = models.ForeignKey(WebhookRule, on_delete=models.CASCADE, related_name="secrets")
+    location = models.CharField(max_length=6, choices=Location.choices)
+    name = models.CharField(max_length=256)
+    value = SecretField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "location", "name"], name="unique_secret")
+        ]
+        ordering = ["location", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.location} {self.name}"

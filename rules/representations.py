@@ -1,0 +1,31 @@
+from mkwebhooks.api.envelope import iso, metadata
+from rules.models import RuleSecret, WebhookRule
+from rules.services import LOCATIONS
+
+
+def rule_spec(rule: WebhookRule) -> dict:
+    """The rule's spec as clients read it: secret values print as the mask."""
+    authentication = {key: {} for key in LOCATIONS.values()}
+    for secret in rule.secrets.all():
+        authentication[LOCATIONS[RuleSecret.Location(secret.location)]][secret.name] = str(
+            secret.value
+        )
+    return {
+        "enabled": rule.enabled,
+        "url": rule.url,
+        "events": rule.events,
+        "headers": rule.headers,
+        "queryParams": rule.query_params,
+        "authentication": authentication,
+    }
+
+
+def rule_body(rule: WebhookRule) -> dict:
+    return {
+        "metadata": metadata(rule, project=rule.project.name),
+        "spec": rule_spec(rule),
+        "status": {
+            "disabledReason": rule.disabled_reason or None,
+            "disabledAt": iso(rule.disabled_at),
+        },
+    }

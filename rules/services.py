@@ -1,0 +1,57 @@
+"""Writes to webhook rules. Views and admin call these; none of them repeats the logic."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from mkwebhooks.projects.models import Project
+from mkwebhooks.secrets import MASK
+from rules.models import RuleSecret, WebhookRule
+
+LOCATIONS = {RuleSecret.Location.HEADER: "headers", RuleSecret.Location.QUERY: "queryParams"}
+
+
+def resolve_secrets(rule: WebhookRule | None, authentication: dict) -> list[RuleSecret]:
+    """Build the rule's secrets; a value equal to the mask keeps the stored one."""
+    stored = {}
+    if rule is not None:
+        stored = {(s.location, s.name): s.value for s in rule.secrets.all()}
+    secrets, errors = [], {}
+    for location, key in LOCATIONS.items():
+        for name, value in authentication.get(key, {}).items():
+            if value == MASK:
+                value = stored.get((location, name))
+                if value is None:
+                    errors[f"spec.authentication.{key}.{name}"] = (
+                        f"is the mask {MASK!r} but no value is stored for this key."
+                    )
+            secrets.append(RuleSecret(location=location, name=name, value=value))
+    if errors:
+        raise ValidationError(errors)
+    return secrets
+
+
+@transaction.atomic
+def rule_upsert(*, project: Project, name: str, spec: dict, user) -> tuple[WebhookRule, bool]:
+    """Create or wholly replace a rule from a validated spec; return (rule, created)."""
+    rule = WebhookRule.objects.select_for_update().filter(project=project, name=name).first()
+    secrets = resolve_secrets(rule, spec["authentication"])
+    created = rule is None
+    if created:
+        rule = WebhookRule(project=project, name=name, created_by=user)
+    rule.enabled, rule.url, rule.events = spec["enabled"], spec["url"], spec["events"]
+    rule.headers, rule.query_params = spec["headers"], spec["queryParams"]
+    rule.updated_by = user
+    rule.save()
+    rule.secrets.all().delete()
+    for secret in secrets:
+        secret.rule = rule
+    RuleSecret.objects.bulk_create(secrets)
+    return rule, created
+
+
+def rule_disable(*, rule: WebhookRule, reason: str) -> None:
+    """Disable a rule on the delivery engine's behalf, recording why."""
+    WebhookRule.objects.filter(pk=rule.pk, enabled=True).update(
+        enabled=False, disabled_reason=reason[:300], disabled_at=timezone.now()
+    )
