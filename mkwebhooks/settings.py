@@ -1,8 +1,9 @@
 """Settings, read from environment variables with safe defaults for the embedded mode.
 
-Embedded mode (no DATABASE_URL): SQLite file + django-q2's ORM broker, DEBUG on.
-Scale-out mode (DATABASE_URL set): DEBUG defaults off and the system checks in
-mkwebhooks/checks.py refuse the insecure defaults.
+Embedded mode (no DATABASE_URL, or a sqlite:// one): SQLite + django-q2's ORM
+broker, DEBUG on. Scale-out mode (DATABASE_URL of a server database): DEBUG
+defaults off and the system checks in mkwebhooks/checks.py refuse the insecure
+defaults.
 """
 
 import os
@@ -25,7 +26,8 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-EMBEDDED = not os.environ.get("DATABASE_URL")
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+EMBEDDED = DATABASE_URL.startswith("sqlite:")
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_SECRET_KEY
 DEBUG = env_bool("DJANGO_DEBUG", default=EMBEDDED)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
@@ -77,23 +79,21 @@ TEMPLATES = [
 
 
 def database_config() -> dict:
-    """Return the default database: DATABASE_URL, or a SQLite file tuned for concurrency."""
+    """Return the default database from DATABASE_URL; SQLite is tuned for concurrency."""
     if not EMBEDDED:
-        return dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)
-    return {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "db.sqlite3",
-        # WAL lets readers run beside the one writer; IMMEDIATE takes the write
-        # lock at BEGIN so two writers queue on the busy timeout instead of
-        # failing with "database is locked" halfway through a transaction.
-        "OPTIONS": {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-        # A file, not :memory:, so the qcluster processes the tests start can share it.
-        "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
+        return dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    config = dj_database_url.parse(DATABASE_URL)
+    # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock
+    # at BEGIN so two writers queue on the busy timeout instead of failing with
+    # "database is locked" halfway through a transaction.
+    config["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # A file, not :memory:, so the qcluster processes the tests start can share it.
+    config["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    return config
 
 
 DATABASES = {"default": database_config()}

@@ -20,11 +20,10 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-Id", "")
         request_id = incoming if SAFE_ID.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(token)
+        # Not reset on the way out: Django logs 4xx/5xx responses after the
+        # middleware returns, and those lines must carry the id too.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
         response["X-Request-Id"] = request_id
         return response
 

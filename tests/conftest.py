@@ -1,0 +1,120 @@
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from mkwebhooks.devtools import processes
+from mkwebhooks.devtools.receiver import Receiver
+from mkwebhooks.projects.models import Membership, Project, Role
+from mkwebhooks.secrets import encryption_keys
+
+LOCAL_TARGETS = {"ALLOW_HTTP": True, "ALLOWED_TARGET_NETWORKS": ["127.0.0.0/8"]}
+
+
+@pytest.fixture(autouse=True)
+def local_targets(settings):
+    """Tests deliver to receivers on loopback over plain HTTP."""
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, **LOCAL_TARGETS}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def make_user(username: str, *, staff: bool = False):
+    return get_user_model().objects.create_user(username, password="pw-123456789", is_staff=staff)
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def project(db):
+    return Project.objects.create(name="studio")
+
+
+@pytest.fixture
+def member(project):
+    """Return a factory: member("viewer") → an APIClient of a user with that role."""
+
+    def make(role: str = Role.EDITOR, name: str | None = None) -> APIClient:
+        user = make_user(name or f"{role}-user")
+        Membership.objects.create(project=project, user=user, role=role)
+        return client_for(user)
+
+    return make
+
+
+@pytest.fixture
+def editor(member) -> APIClient:
+    return member(Role.EDITOR)
+
+
+@pytest.fixture
+def staff(db) -> APIClient:
+    return client_for(make_user("staff", staff=True))
+
+
+@pytest.fixture
+def receiver():
+    with Receiver() as running:
+        yield running
+
+
+def rule_spec(url: str, **overrides) -> dict:
+    spec = {
+        "enabled": True,
+        "url": url,
+        "events": ["MediaKind.JobStarted", "MediaKind.JobFinished"],
+        "headers": {"X-Team": "media"},
+        "queryParams": {"process": "123456"},
+        "authentication": {
+            "headers": {"Authorization": "Bearer s3cr3t-header-value"},
+            "queryParams": {"token": "s3cr3t-query-value"},
+        },
+    }
+    return {"spec": {**spec, **overrides}}
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database, for child processes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def cluster(transactional_db, tmp_path: Path):
+    """A real qcluster process on the test database and broker; yields its log path."""
+    log = tmp_path / "qcluster.log"
+    env = processes.child_env(
+        {
+            "DATABASE_URL": database_url(),
+            "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "MKWEBHOOKS_LOG_LEVEL": "INFO",
+            "MKWEBHOOKS_WORKERS": "2",
+        }
+    )
+    env.setdefault("MKWEBHOOKS_RETRY_SCHEDULE", "0,1,1")
+    process = processes.start_qcluster(env, log)
+    wait_for_log(log, "running", process)
+    yield log
+    processes.stop(process)
+
+
+def wait_for_log(log: Path, text: str, process, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and text in log.read_text(errors="replace"):
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"qcluster exited: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.1)
+    raise RuntimeError(f"qcluster did not start: {log.read_text(errors='replace')[-2000:]}")

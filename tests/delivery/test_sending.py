@@ -1,0 +1,195 @@
+"""The send path against a real receiver on loopback, run in-process (no cluster)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from cloudevents.v1.http import from_http
+from django.utils import timezone
+
+from delivery.models import Delivery
+from delivery.services import delivery_claim, delivery_send
+from mkwebhooks.devtools.receiver import Receiver
+from mkwebhooks.secrets import MASK
+from rules.models import WebhookRule
+from tests import factories
+
+SECRETS = {
+    "authentication": {
+        "headers": {"Authorization": "Bearer header-secret-1"},
+        "queryParams": {"sig": "query secret&2"},
+    }
+}
+
+
+def transition(project, rule_url, **spec):
+    rule = factories.rule(project, rule_url, **{**SECRETS, **spec})
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    return rule, Delivery.objects.get(rule=rule)
+
+
+def attempt(delivery: Delivery):
+    claimed = delivery_claim(delivery.pk)
+    assert claimed is not None
+    delivery_send(claimed)
+    delivery.refresh_from_db()
+    return delivery
+
+
+def test_sent_request_is_a_structured_cloudevent(project, receiver):
+    rule, delivery = transition(
+        project, receiver.url + "/hook?fixed=1", queryParams={"process": "42"}
+    )
+    assert attempt(delivery).status == "Sent"
+    [request] = receiver.requests
+    assert request.path == "/hook?fixed=1&process=42&sig=query+secret%262"
+    assert request.headers["Authorization"] == "Bearer header-secret-1"
+    assert request.headers["Content-Type"] == "application/cloudevents+json; charset=utf-8"
+    assert request.headers["User-Agent"].startswith("mkwebhooks/")
+    event = from_http(request.headers, request.body)
+    assert event["specversion"] == "1.0" and event["type"] == "MediaKind.JobStarted"
+    assert event["source"] == "/api/v1/projects/studio/transforms/encode/jobs/job1"
+    assert event["sequence"] == "000000000001"
+    assert event.data["previousState"] == "Queued" and event.data["state"] == "Processing"
+    assert event.data["projectName"] == "studio"
+    assert event.data["resource"]["properties"]["state"] == "Processing"
+
+
+def test_snapshot_equals_what_get_returned_at_the_transition(project, editor, receiver):
+    rule, delivery = transition(project, receiver.url)
+    snapshot = delivery.event.data["resource"]
+    assert editor.get(delivery.event.source).json() == snapshot
+
+
+def test_attempt_log_masks_secrets(project, receiver):
+    rule, delivery = transition(project, receiver.url)
+    attempt(delivery)
+    logged = delivery.attempt_log.get()
+    assert logged.request_headers["Authorization"] == MASK
+    assert "sig=********" in logged.request_url
+    assert "secret" not in json.dumps(logged.request_headers) + logged.request_url
+
+
+def test_sequence_counts_per_source(project, receiver):
+    factories.rule(project, receiver.url)
+    job = factories.job(project)
+    for state in ("Processing", "Finished"):
+        job.state = state
+        job.save()
+    other = factories.job(project, "job2")
+    other.state = "Processing"
+    other.save()
+    sequences = {(d.event.source[-4:], d.event.sequence) for d in Delivery.objects.all()}
+    assert sequences == {("job1", 1), ("job1", 2), ("job2", 1)}
+
+
+def test_server_error_is_retried_with_backoff(project, settings):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "RETRY_SCHEDULE": [0, 300, 600]}
+    with Receiver([500]) as failing:
+        rule, delivery = transition(project, failing.url)
+        before = timezone.now()
+        delivery = attempt(delivery)
+    assert delivery.status == "Retrying"
+    assert (
+        before + timedelta(seconds=239) < delivery.next_attempt_at < before + timedelta(seconds=361)
+    )
+    logged = delivery.attempt_log.get()
+    assert (logged.response_status, logged.error_class) == (500, "http_5xx")
+    assert logged.response_body == '{"error": "scripted"}'
+
+
+def test_retry_after_is_honoured(project, settings):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "RETRY_SCHEDULE": [0, 1, 1]}
+    with Receiver([(503, {"Retry-After": "120"})]) as failing:
+        rule, delivery = transition(project, failing.url)
+        before = timezone.now()
+        delivery = attempt(delivery)
+    assert delivery.next_attempt_at >= before + timedelta(seconds=120)
+
+
+def test_last_failed_attempt_marks_the_delivery_failed(project, settings):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "RETRY_SCHEDULE": [0, 0]}
+    with Receiver([500, 502]) as failing:
+        rule, delivery = transition(project, failing.url)
+        attempt(delivery)
+        delivery = attempt(delivery)
+    assert delivery.status == "Failed" and delivery.attempts == 2
+    assert delivery.final_reason == "HTTP 502"
+
+
+def test_redirect_is_not_followed(project, receiver):
+    with Receiver([(301, {"Location": receiver.url + "/elsewhere"})]) as redirecting:
+        rule, delivery = transition(project, redirecting.url)
+        delivery = attempt(delivery)
+    assert delivery.status == "Retrying"
+    assert delivery.attempt_log.get().error_class == "redirect"
+    assert receiver.requests == []
+
+
+def test_gone_fails_the_delivery_and_disables_the_rule(project):
+    with Receiver([410]) as gone:
+        rule, delivery = transition(project, gone.url)
+        delivery = attempt(delivery)
+    rule.refresh_from_db()
+    assert delivery.status == "Failed"
+    assert not rule.enabled and "410" in rule.disabled_reason and rule.disabled_at
+
+
+def test_rule_failing_for_days_is_disabled(project, settings):
+    with Receiver([500]) as failing:
+        rule, delivery = transition(project, failing.url)
+        WebhookRule.objects.filter(pk=rule.pk).update(
+            failing_since=timezone.now() - timedelta(days=6)
+        )
+        attempt(delivery)
+    rule.refresh_from_db()
+    assert not rule.enabled and "5 days" in rule.disabled_reason
+
+
+def test_success_clears_the_failure_run(project, receiver):
+    rule, delivery = transition(project, receiver.url)
+    WebhookRule.objects.filter(pk=rule.pk).update(failing_since=timezone.now())
+    attempt(delivery)
+    rule.refresh_from_db()
+    assert rule.failing_since is None
+
+
+def test_disabled_rule_does_not_send_queued_deliveries(project, receiver):
+    rule, delivery = transition(project, receiver.url)
+    WebhookRule.objects.filter(pk=rule.pk).update(enabled=False)
+    assert delivery_claim(delivery.pk) is None
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.final_reason) == ("Failed", "rule disabled")
+    assert receiver.requests == []
+
+
+def test_connection_refused_is_classified_without_the_url(project):
+    with Receiver() as gone_away:
+        url = gone_away.url
+    rule, delivery = transition(project, url)
+    logged = attempt(delivery).attempt_log.get()
+    assert logged.error_class == "connection"
+    assert "secret" not in logged.error_detail and "127.0.0.1" not in logged.error_detail
+
+
+def test_target_blocked_at_send_time(project, receiver, settings):
+    rule, delivery = transition(project, receiver.url)
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ALLOWED_TARGET_NETWORKS": []}
+    logged = attempt(delivery).attempt_log.get()
+    assert logged.error_class == "blocked_target"
+    assert receiver.requests == []
+
+
+def test_claim_is_exclusive(project, receiver):
+    rule, delivery = transition(project, receiver.url)
+    assert delivery_claim(delivery.pk) is not None
+    assert delivery_claim(delivery.pk) is None  # leased
+
+
+@pytest.mark.parametrize("status", ["Sent", "Failed"])
+def test_final_delivery_is_not_claimed(project, receiver, status):
+    rule, delivery = transition(project, receiver.url)
+    Delivery.objects.filter(pk=delivery.pk).update(status=status)
+    assert delivery_claim(delivery.pk) is None

@@ -1,0 +1,88 @@
+import logging
+import uuid
+
+from delivery.events import CATALOG
+from mkwebhooks.api.middleware import RequestIdLogFilter
+from mkwebhooks.projects.models import Role
+
+
+def test_every_response_carries_a_request_id(editor, project):
+    response = editor.get("/api/v1/projects/studio")
+    assert uuid.UUID(response["X-Request-Id"])
+
+
+class Capture(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.addFilter(RequestIdLogFilter())
+        self.ids = []
+
+    def emit(self, record):
+        self.ids.append(record.request_id)
+
+
+def test_request_id_appears_in_server_logs(editor, project):
+    capture = Capture()
+    logging.getLogger("django.request").addHandler(capture)
+    try:
+        response = editor.get("/api/v1/projects/studio/webhook/rules/missing")
+    finally:
+        logging.getLogger("django.request").removeHandler(capture)
+    assert response.json()["ref"] == response["X-Request-Id"]
+    assert response["X-Request-Id"] in capture.ids
+
+
+def test_unknown_api_url_answers_in_the_error_shape(editor):
+    response = editor.get("/api/v1/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_event_types_lists_the_catalog(editor):
+    body = editor.get("/api/v1/webhook/eventTypes").json()
+    assert [t["name"] for t in body["value"]] == [t.name for t in CATALOG]
+    assert all(t["description"] for t in body["value"])
+
+
+def test_staff_put_project_with_members(staff, member, project):
+    member(Role.VIEWER, name="alice")
+    body = {"spec": {"description": "Live sports", "members": {"alice": {"role": "editor"}}}}
+    response = staff.put("/api/v1/projects/sports", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert response.json()["spec"]["members"] == {"alice": {"role": "editor"}}
+    assert staff.put("/api/v1/projects/sports", body, format="json").status_code == 200
+
+
+def test_project_put_with_unknown_member_is_a_400(staff):
+    body = {"spec": {"members": {"ghost": {"role": "viewer"}}}}
+    response = staff.put("/api/v1/projects/sports", body, format="json")
+    assert response.status_code == 400
+    assert "spec.members.ghost" in response.json()["error"]["extraDetail"]["fields"]
+
+
+def test_members_cannot_create_projects_and_list_only_theirs(member, staff, project):
+    editor = member(Role.EDITOR)
+    staff.put("/api/v1/projects/other", {"spec": {}}, format="json")
+    assert editor.put("/api/v1/projects/mine", {"spec": {}}, format="json").status_code == 403
+    names = [p["metadata"]["name"] for p in editor.get("/api/v1/projects").json()["value"]]
+    assert names == ["studio"]
+
+
+def test_bad_paging_parameters_are_400s(editor, project):
+    rules = "/api/v1/projects/studio/webhook/rules"
+    for params, field in (
+        ({"$top": "0"}, "$top"),
+        ({"$skiptoken": "garbage"}, "$skiptoken"),
+        ({"$orderby": "url"}, "$orderby"),
+    ):
+        response = editor.get(rules, params)
+        assert response.status_code == 400
+        assert field in response.json()["error"]["extraDetail"]["fields"]
+
+
+def test_healthz_reports_database_broker_and_queue(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["database"] == "ok" and body["broker"] == "ok"
+    assert {"dueDeliveries", "oldestDueAgeSeconds", "workerLastSeenSecondsAgo"} <= set(body)

@@ -1,0 +1,75 @@
+import pytest
+from cryptography.fernet import Fernet
+from django.core.checks import run_checks
+
+from delivery.models import Delivery
+from delivery.services import delivery_claim, delivery_send
+from mkwebhooks.secrets import MASK, Secret, SecretDecryptionError
+from rules.models import RuleSecret
+from tests import factories
+
+OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+
+
+def use_keys(settings, *keys):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ENCRYPTION_KEYS": list(keys)}
+
+
+def secret_rule(project, url):
+    auth = {"authentication": {"headers": {"Authorization": "Bearer top-secret"}}}
+    return factories.rule(project, url, **auth)
+
+
+def test_secret_prints_as_the_mask():
+    secret = Secret.encrypt("top-secret")
+    assert str(secret) == repr(secret) == f"{secret!s}" == MASK
+    assert secret.reveal() == "top-secret"
+
+
+def test_old_keys_decrypt_and_new_writes_use_the_newest(project, settings):
+    use_keys(settings, OLD)
+    secret_rule(project, "https://hooks.example.com/")
+    use_keys(settings, NEW, OLD)
+    stored = RuleSecret.objects.get()
+    assert stored.value.reveal() == "Bearer top-secret"
+    rotated = stored.value.rotated()
+    use_keys(settings, NEW)
+    assert rotated.reveal() == "Bearer top-secret"
+    assert Fernet(NEW.encode()).decrypt(rotated.token.encode()) == b"Bearer top-secret"
+
+
+def test_wrong_key_is_a_loud_error_not_ciphertext(project, settings):
+    use_keys(settings, OLD)
+    secret_rule(project, "https://hooks.example.com/")
+    use_keys(settings, NEW)
+    with pytest.raises(SecretDecryptionError, match="MKWEBHOOKS_ENCRYPTION_KEYS"):
+        RuleSecret.objects.get().value.reveal()
+
+
+def test_wrong_key_sends_nothing_and_records_why(project, settings, receiver):
+    use_keys(settings, OLD)
+    secret_rule(project, receiver.url)
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    use_keys(settings, NEW)
+    delivery_send(delivery_claim(Delivery.objects.get().pk))
+    attempt = Delivery.objects.get().attempt_log.get()
+    assert attempt.error_class == "encryption_key"
+    assert receiver.requests == []
+
+
+def test_invalid_key_fails_the_system_check(settings):
+    use_keys(settings, "not-a-fernet-key")
+    assert "mkwebhooks.E001" in {message.id for message in run_checks()}
+
+
+def test_production_without_keys_fails_the_system_check(settings):
+    use_keys(settings)
+    settings.DEBUG = False
+    assert "mkwebhooks.E002" in {message.id for message in run_checks()}
+
+
+def test_task_timeouts_that_could_double_send_fail_the_check(settings):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120, "retry": 60}
+    assert "mkwebhooks.E004" in {message.id for message in run_checks()}
