@@ -73,3 +73,17 @@ def event_type_for(resource: str, previous: str, state: str) -> EventType | None
         if event_type.matches(resource, previous, state):
             return event_type
     return None
+
+
+def catalog_markdown() -> str:
+    """The catalog as the README's table (a test keeps the README in step)."""
+    rows = ["| type | fires when | previousState → state |", "|---|---|---|"]
+    for t in CATALOG:
+        origin = (
+            "any non-final state" if t.from_states is ANY else " or ".join(sorted(t.from_states))
+        )
+        flag = " (feature flag)" if t.feature else ""
+        rows.append(
+            f"| `{t.name}`{flag} | {t.description} | {origin} → {' / '.join(sorted(t.to_states))} |"
+        )
+    return "\n".join(rows)

@@ -1,7 +1,10 @@
 import logging
 import uuid
+from pathlib import Path
 
-from delivery.events import CATALOG
+from django.conf import settings
+
+from delivery.events import CATALOG, catalog_markdown
 from mkwebhooks.api.middleware import RequestIdLogFilter
 from mkwebhooks.projects.models import Role
 
@@ -86,3 +89,8 @@ def test_healthz_reports_database_broker_and_queue(client, db):
     body = response.json()
     assert body["database"] == "ok" and body["broker"] == "ok"
     assert {"dueDeliveries", "oldestDueAgeSeconds", "workerLastSeenSecondsAgo"} <= set(body)
+
+
+def test_readme_lists_the_catalog():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert catalog_markdown() in readme
