@@ -1,0 +1,71 @@
+from django.test import Client
+
+from delivery.models import Delivery
+from delivery.services import delivery_claim, delivery_send
+from mkwebhooks.projects.models import Membership, Project, Role
+from tests import factories
+from tests.conftest import make_user
+
+
+def logged_in(project, role) -> Client:
+    user = make_user(f"{role}-page-user")
+    Membership.objects.create(project=project, user=user, role=role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def delivered(project, url):
+    auth = {"authentication": {"headers": {"Authorization": "Bearer page-secret"}}}
+    factories.rule(project, url, **auth)
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    delivery = Delivery.objects.get(rule__project=project)
+    delivery_send(delivery_claim(delivery.pk))
+    return delivery
+
+
+def test_pages_need_a_login(client, db):
+    assert client.get("/deliveries/").status_code == 302
+
+
+def test_event_page_shows_attempts_with_secrets_masked(project, receiver):
+    delivery = delivered(project, receiver.url)
+    page = logged_in(project, Role.VIEWER).get(f"/deliveries/{delivery.uuid}/").content.decode()
+    assert "MediaKind.JobStarted" in page and "Authorization: ********" in page
+    assert "page-secret" not in page
+    assert "Re-deliver" not in page  # viewers cannot
+
+
+def test_list_shows_only_the_users_projects(project, receiver):
+    delivered(project, receiver.url)
+    other = Project.objects.create(name="other")
+    delivered(other, receiver.url)
+    page = logged_in(other, Role.VIEWER).get("/deliveries/").content.decode()
+    assert "other/hook" in page and "studio/hook" not in page
+
+
+def test_editor_redelivers_with_the_same_event_id(project, receiver):
+    delivery = delivered(project, receiver.url)
+    response = logged_in(project, Role.EDITOR).post(f"/deliveries/{delivery.uuid}/redeliver")
+    assert response.status_code == 302
+    again = Delivery.objects.exclude(pk=delivery.pk).get()
+    assert again.event_id == delivery.event_id and again.status == "Pending"
+
+
+def test_viewer_cannot_redeliver_and_outsiders_get_404(project, receiver):
+    delivery = delivered(project, receiver.url)
+    viewer = logged_in(project, Role.VIEWER)
+    assert viewer.post(f"/deliveries/{delivery.uuid}/redeliver").status_code == 403
+    outsider = logged_in(Project.objects.create(name="elsewhere"), Role.ADMIN)
+    assert outsider.get(f"/deliveries/{delivery.uuid}/").status_code == 404
+
+
+def test_api_redeliver_keeps_the_event_id(project, editor, receiver):
+    delivery = delivered(project, receiver.url)
+    path = f"/api/v1/projects/studio/webhook/rules/hook/events/{delivery.uuid}/redeliver"
+    response = editor.post(path)
+    assert response.status_code == 202
+    assert response.json()["eventId"] == str(delivery.event_id)
+    assert response.json()["status"] == "Pending"
