@@ -68,9 +68,11 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a child and everything it started (qcluster forks workers)."""
     if process.poll() is not None:
         return
-    # SIGINT, not SIGTERM: django-q2's cluster stops in about a second on SIGINT
-    # but was seen to take over 20 s on SIGTERM.
-    process.send_signal(signal.SIGINT)
+    # qcluster stops in about a second on SIGINT (its own handler) but was seen to
+    # take over 20 s on SIGTERM; runserver may have inherited an ignored SIGINT
+    # (children of background shells do), so it gets SIGTERM.
+    is_cluster = "qcluster" in process.args
+    process.send_signal(signal.SIGINT if is_cluster else signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
     with contextlib.suppress(ProcessLookupError):  # what is left of the group, if anything

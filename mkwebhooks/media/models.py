@@ -40,6 +40,7 @@ class StatefulQuerySet(models.QuerySet):
 
 class MediaResource(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
     name = models.CharField(max_length=63, validators=[name_validator])
     properties = models.JSONField(default=dict, blank=True, help_text="MK.IO properties")
     created = models.DateTimeField(default=timezone.now, editable=False)
@@ -121,8 +122,6 @@ class StatefulResource(MediaResource):
 
 
 class Transform(MediaResource):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="transforms")
-
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_transform")]
 
@@ -136,7 +135,6 @@ class Job(StatefulResource):
     ACTIONS = states.JOB_ACTIONS
 
     transform = models.ForeignKey(Transform, on_delete=models.CASCADE, related_name="jobs")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs")
     state = models.CharField(max_length=20, choices=states.JobState, default=states.JobState.QUEUED)
     start_time = models.DateTimeField(null=True, blank=True, editable=False)
     end_time = models.DateTimeField(null=True, blank=True, editable=False)
@@ -158,7 +156,6 @@ class Job(StatefulResource):
 class StreamingLocator(StatefulResource):
     TRANSITIONS = states.LOCATOR_TRANSITIONS
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="locators")
     state = models.CharField(
         max_length=20, choices=states.LocatorState, default=states.LocatorState.CREATING
     )
@@ -175,7 +172,6 @@ class LiveChannel(StatefulResource):
     TRANSITIONS = states.CHANNEL_TRANSITIONS
     ACTIONS = states.CHANNEL_ACTIONS
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="live_channels")
     state = models.CharField(
         max_length=20, choices=states.ChannelState, default=states.ChannelState.STOPPED
     )
@@ -192,7 +188,6 @@ class ScheduledOperation(StatefulResource):
     TRANSITIONS = states.OPERATION_TRANSITIONS
 
     channel = models.ForeignKey(LiveChannel, on_delete=models.CASCADE, related_name="operations")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="operations")
     state = models.CharField(
         max_length=20, choices=states.OperationState, default=states.OperationState.PENDING
     )

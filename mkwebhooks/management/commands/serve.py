@@ -23,10 +23,11 @@ class Command(BaseCommand):
             f"  API:        {base}/api/v1/projects   (Authorization: Bearer {token})\n"
             f"  Health:     {base}/healthz\n\nPress Ctrl-C to stop.\n"
         )
+        stop_signals = {signal.SIGINT, signal.SIGTERM}
+        # Blocked only now, after the children started, so they do not inherit the mask.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
         try:
-            signal.sigwait({signal.SIGINT, signal.SIGTERM})
-        except KeyboardInterrupt:
-            pass
+            signal.sigwait(stop_signals)
         finally:
             processes.stop(web)
             processes.stop(cluster)
