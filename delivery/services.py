@@ -23,7 +23,7 @@ from delivery.models import Attempt, Delivery, Event, Heartbeat
 from delivery.retry import retry_delay
 from mkwebhooks.conf import webhook_settings
 from mkwebhooks.media.representations import represent
-from mkwebhooks.netguard import TargetError, check_target_url
+from mkwebhooks.netguard import TargetError, UnresolvableHost, check_target_url
 from mkwebhooks.secrets import SecretDecryptionError
 from rules.models import WebhookRule
 from rules.selectors import rules_subscribed
@@ -32,6 +32,12 @@ from rules.services import rule_disable
 logger = logging.getLogger("delivery")
 OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
 TASK = "delivery.tasks.deliver"
+# Failures before any byte is sent, by exception, as the attempt's error class.
+SETUP_ERRORS = {
+    TargetError: "blocked_target",
+    UnresolvableHost: "dns",
+    SecretDecryptionError: "encryption_key",
+}
 
 
 def event_record(*, resource, previous_state: str, state: str) -> Event | None:
@@ -117,7 +123,7 @@ def delivery_send(delivery: Delivery) -> Attempt:
         check_target_url(delivery.rule.url, must_resolve=True)
         request = outgoing_request(delivery.rule)
     except (TargetError, SecretDecryptionError) as exc:
-        kind = "blocked_target" if isinstance(exc, TargetError) else "encryption_key"
+        kind = SETUP_ERRORS[type(exc)]
         logger.error("delivery %s not sent: %s", delivery.uuid, exc)
         result = transport.Result(0, error_class=kind, error_detail=str(exc)[:300])
         return delivery_attempt_record(delivery, result, started_at, delivery.rule.url, {})

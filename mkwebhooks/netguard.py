@@ -18,6 +18,10 @@ class TargetError(ValueError):
     """The URL may not be used as a webhook target; the message says why."""
 
 
+class UnresolvableHost(TargetError):
+    """The target's host name does not resolve (now)."""
+
+
 def check_url_shape(url: str) -> tuple[str, int]:
     """Validate scheme, host and credentials; return (host, port)."""
     try:
@@ -53,7 +57,7 @@ def resolve(host: str, port: int) -> list[Address]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise TargetError(f"host {host!r} cannot be resolved") from None
+        raise UnresolvableHost(f"host {host!r} cannot be resolved") from None
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
@@ -65,7 +69,7 @@ def check_target_url(url: str, *, must_resolve: bool) -> None:
     host, port = check_url_shape(url)
     try:
         addresses = resolve(host, port)
-    except TargetError:
+    except UnresolvableHost:
         if must_resolve:
             raise
         return

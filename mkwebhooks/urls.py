@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views import defaults
 
 from delivery import api as delivery_api
@@ -20,6 +20,8 @@ api_v1 = [
     ),
     path("webhook/eventTypes", delivery_api.EventTypes.as_view()),
     path("", include("mkwebhooks.media.urls")),
+    # Anything else under /api answers in the error body, DEBUG or not.
+    re_path(r"^.*$", json_error_view(404, "not_found", "No such URL.")),
 ]
 
 urlpatterns = [

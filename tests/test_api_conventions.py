@@ -94,3 +94,11 @@ def test_healthz_reports_database_broker_and_queue(client, db):
 def test_readme_lists_the_catalog():
     readme = (Path(settings.BASE_DIR) / "README.md").read_text()
     assert catalog_markdown() in readme
+
+
+def test_api_paths_that_match_nothing_answer_json_even_in_debug(editor, settings):
+    settings.DEBUG = True
+    for path in ("/api/v1/", "/api/v1/projects/studio/webhook/rules/", "/api/v1/x/y/z/w/v"):
+        response = editor.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"

@@ -102,11 +102,11 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
-def json_error_view(status: int, code: str, detail: str, html_view):
+def json_error_view(status: int, code: str, detail: str, html_view=None):
     """Answer API paths in the error body, everything else with Django's page."""
 
     def view(request, *args, **kwargs):
-        if request.path.startswith("/api/"):
+        if html_view is None or request.path.startswith("/api/"):
             return JsonResponse(error_body(status, code, detail), status=status)
         return html_view(request, *args, **kwargs)
 

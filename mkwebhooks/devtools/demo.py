@@ -68,6 +68,11 @@ def put_rules(api: Api, receiver_url: str) -> None:
     }})  # fmt: skip
 
 
+def disable_rules(api: Api) -> None:
+    for name in ("jobs-rule", "all-events"):
+        api.call("PATCH", f"webhook/rules/{name}", {"spec": {"enabled": False}})
+
+
 def drive_resources(api: Api, suffix: str) -> None:
     """Create media resources and walk them through their states over the HTTP API."""
     job = f"transforms/encode/jobs/job-{suffix}"

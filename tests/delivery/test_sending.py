@@ -193,3 +193,10 @@ def test_final_delivery_is_not_claimed(project, receiver, status):
     rule, delivery = transition(project, receiver.url)
     Delivery.objects.filter(pk=delivery.pk).update(status=status)
     assert delivery_claim(delivery.pk) is None
+
+
+def test_unresolvable_host_is_a_dns_failure(project):
+    rule, delivery = transition(project, "https://no-such-host.invalid/hook")
+    logged = attempt(delivery).attempt_log.get()
+    assert logged.error_class == "dns"
+    assert delivery.status == "Retrying"

@@ -1,7 +1,7 @@
-import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -14,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         token = demo.demo_setup()
-        logs = Path(tempfile.mkdtemp(prefix="mkwebhooks-demo-"))
+        logs = Path(settings.BASE_DIR) / ".local" / "demo-logs"
+        logs.mkdir(parents=True, exist_ok=True)
         env = processes.child_env()
         port = processes.free_port()
         started = timezone.now()
@@ -42,4 +43,5 @@ class Command(BaseCommand):
         time.sleep(1)  # anything unexpected that is still on its way
         ok = demo.verify(receiver.requests)
         demo.print_log(started)
+        demo.disable_rules(api)  # the receiver stops with the demo; keep the log, not the rules
         return ok and len(received) == expected
