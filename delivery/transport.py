@@ -1,16 +1,23 @@
 """Send one HTTP request and describe what happened. Imports no models; never raises for HTTP.
 
 One `requests.Session` per worker process keeps connections alive between deliveries.
-Redirects are not followed, timeouts are bounded, and at most `max_bytes` of the
-response body are read.
+Redirects are not followed and at most `max_bytes` of the response body are read.
+requests' timeouts bound each socket operation, not the attempt, so a receiver that
+drips one byte a second would hold a worker forever; a watchdog shuts the attempt's
+socket down at the wall-clock deadline instead.
 """
 
+import contextlib
 import re
+import socket
+import threading
 import time
 from dataclasses import dataclass, field
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
 KEPT_RESPONSE_HEADERS = (
     "content-type",
@@ -22,6 +29,39 @@ KEPT_RESPONSE_HEADERS = (
 )
 ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] [A-Za-z ,']+")
 _session: requests.Session | None = None
+_in_flight: dict[int, HTTPConnection] = {}  # thread id → the connection it is using
+
+
+class WatchedConnection:
+    """Remembers itself as this thread's connection, so the watchdog can cut it."""
+
+    def request(self, *args, **kwargs):
+        _in_flight[threading.get_ident()] = self
+        return super().request(*args, **kwargs)
+
+
+class WatchedHTTPConnection(WatchedConnection, HTTPConnection):
+    pass
+
+
+class WatchedHTTPSConnection(WatchedConnection, HTTPSConnection):
+    pass
+
+
+class WatchedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = WatchedHTTPConnection
+
+
+class WatchedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = WatchedHTTPSConnection
+
+
+def cut(connection) -> None:
+    """Shut a connection's socket down; blocked reads in the sending thread return."""
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 @dataclass(frozen=True)
@@ -44,6 +84,10 @@ def session() -> requests.Session:
         _session = requests.Session()
         _session.trust_env = False  # no proxies or .netrc credentials from the environment
         adapter = HTTPAdapter(pool_connections=32, pool_maxsize=8, max_retries=0)
+        adapter.poolmanager.pool_classes_by_scheme = {
+            "http": WatchedHTTPPool,
+            "https": WatchedHTTPSPool,
+        }
         _session.mount("http://", adapter)
         _session.mount("https://", adapter)
     return _session
@@ -92,12 +136,15 @@ def exception_error(exc: requests.RequestException) -> tuple[str, str]:
 
 
 def read_capped(response: requests.Response, max_bytes: int, deadline: float) -> bytes:
+    """Read at most `max_bytes` of the body; a body still arriving at the deadline is a timeout."""
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=4096):
         chunks.append(chunk)
         size += len(chunk)
-        if size >= max_bytes or time.monotonic() >= deadline:
+        if size >= max_bytes:
             break
+        if time.monotonic() >= deadline:
+            raise requests.exceptions.ReadTimeout("the body was still arriving at the deadline")
     return b"".join(chunks)[:max_bytes]
 
 
@@ -110,8 +157,11 @@ def post(
     total_timeout: float,
     max_bytes: int,
 ) -> Result:
-    """POST `body` to `url` and return what happened."""
-    started = time.monotonic()
+    """POST `body` to `url` and return what happened, within `total_timeout` seconds."""
+    started, me = time.monotonic(), threading.get_ident()
+    watchdog = threading.Timer(total_timeout, lambda: cut(_in_flight.get(me)))
+    watchdog.start()
+    error = None
     try:
         with session().post(
             url,
@@ -123,8 +173,16 @@ def post(
         ) as response:
             content = read_capped(response, max_bytes, started + total_timeout)
     except requests.RequestException as exc:
-        error_class, detail = exception_error(exc)
-        return Result(elapsed_ms(started), error_class=error_class, error_detail=detail)
+        error = exception_error(exc)
+    finally:
+        watchdog.cancel()
+        _in_flight.pop(me, None)
+    if time.monotonic() - started >= total_timeout:
+        # Cut by the watchdog, whatever urllib3 made of the half-read answer.
+        detail = f"no complete answer within {total_timeout:g} s"
+        return Result(elapsed_ms(started), error_class="timeout", error_detail=detail)
+    if error:
+        return Result(elapsed_ms(started), error_class=error[0], error_detail=error[1])
     kept = {k.lower(): v for k, v in response.headers.items() if k.lower() in KEPT_RESPONSE_HEADERS}
     result = Result(
         elapsed_ms(started),

@@ -166,5 +166,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("MKWEBHOOKS_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # urllib3 quotes full URLs (with secret query parameters) in its warnings.
+        "urllib3": {"level": "CRITICAL"},
+    },
 }
