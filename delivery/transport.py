@@ -174,6 +174,8 @@ def post(
             content = read_capped(response, max_bytes, started + total_timeout)
     except requests.RequestException as exc:
         error = exception_error(exc)
+    except Exception as exc:  # e.g. a value the client cannot encode; never quote it
+        error = ("request", " ← ".join(cause_names(exc)))
     finally:
         watchdog.cancel()
         _in_flight.pop(me, None)

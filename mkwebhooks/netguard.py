@@ -38,19 +38,49 @@ def check_url_shape(url: str) -> tuple[str, int]:
         raise TargetError("must not contain credentials; use authentication.headers")
     if parts.fragment:
         raise TargetError("must not contain a fragment")
+    if "%" in parts.hostname:
+        raise TargetError("must not percent-encode or scope its host")
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, Teredo, NAT64, compatible)."""
+    if address.ipv4_mapped or address.sixtofour:
+        return address.ipv4_mapped or address.sixtofour
+    if address.teredo:
+        return address.teredo[1]
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in NAT64 or (int(address) >> 32 == 0 and int(low32) > 1):
+        return low32
+    return None
+
+
+def allowed_by_settings(address: Address) -> bool:
+    networks = webhook_settings.ALLOWED_TARGET_NETWORKS
+    return any(address in ipaddress.ip_network(network) for network in networks)
+
+
 def check_address(address: Address) -> None:
-    if any(
-        address in ipaddress.ip_network(net) for net in webhook_settings.ALLOWED_TARGET_NETWORKS
-    ):
+    if allowed_by_settings(address):
         return
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        return check_address(mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        if (inner := embedded_ipv4(address)) is not None:
+            return check_address(inner)
+        if address in SITE_LOCAL:
+            raise TargetError(f"resolves to a non-public address ({address})")
     if not address.is_global or address.is_multicast:
         raise TargetError(f"resolves to a non-public address ({address})")
+
+
+def address_literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
 
 
 def resolve(host: str, port: int) -> list[Address]:
@@ -67,6 +97,9 @@ def check_target_url(url: str, *, must_resolve: bool) -> None:
     At rule save a host that does not resolve (yet) is accepted; at send time it is not.
     """
     host, port = check_url_shape(url)
+    literal = address_literal(host)
+    if literal is not None:  # checked even where it would not resolve
+        check_address(literal)
     try:
         addresses = resolve(host, port)
     except UnresolvableHost:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from django.views import defaults
 
@@ -26,6 +27,7 @@ api_v1 = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("api/v1/", include(api_v1)),
     path("healthz", delivery_api.Health.as_view()),
     path("", include("delivery.urls")),

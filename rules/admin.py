@@ -9,9 +9,10 @@ from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
 from rules.models import RuleSecret, WebhookRule
 from rules.validation import (
-    FORBIDDEN_CHARS,
     header_name_problem,
+    header_value_problem,
     query_name_problem,
+    query_value_problem,
     validated_spec,
 )
 
@@ -34,12 +35,18 @@ class RuleSecretForm(forms.ModelForm):
     def clean_value(self):
         value = self.cleaned_data["value"]
         if value:
-            if FORBIDDEN_CHARS.search(value):
-                raise forms.ValidationError("must not contain CR, LF or NUL.")
+            check = (
+                header_value_problem if self.data_location() == "header" else query_value_problem
+            )
+            if problem := check(value):
+                raise forms.ValidationError(problem)
             return value
         if self.instance.pk:
             return self.instance.value  # blank keeps the stored secret
         raise forms.ValidationError("A new secret needs a value.")
+
+    def data_location(self) -> str:
+        return self.data.get(self.add_prefix("location"), "")
 
     def clean(self):
         cleaned = super().clean()

@@ -19,6 +19,20 @@ MAX_ENTRIES = 32
 MAX_VALUE = 4096
 MAX_SPEC_BYTES = 64 * 1024
 FORBIDDEN_CHARS = re.compile(r"[\r\n\x00]")
+# What an HTTP client can put on the wire: visible ASCII with inner spaces or tabs.
+HEADER_VALUE = re.compile(r"^(?:[\x21-\x7e](?:[\x20-\x7e\t]*[\x21-\x7e])?)?$")
+
+
+def header_value_problem(value: str) -> str | None:
+    if FORBIDDEN_CHARS.search(value):
+        return "must not contain CR, LF or NUL."
+    if not HEADER_VALUE.match(value):
+        return "must be visible ASCII, without leading or trailing spaces."
+    return None
+
+
+def query_value_problem(value: str) -> str | None:
+    return "must not contain CR, LF or NUL." if FORBIDDEN_CHARS.search(value) else None
 
 
 def header_name_problem(name: str) -> str | None:
@@ -39,8 +53,8 @@ def query_name_problem(name: str) -> str | None:
 class StringMapField(serializers.DictField):
     """A map of name → string value, with names checked by `name_problem`."""
 
-    def __init__(self, name_problem, **kwargs):
-        self.name_problem = name_problem
+    def __init__(self, name_problem, value_problem, **kwargs):
+        self.name_problem, self.value_problem = name_problem, value_problem
         kwargs.setdefault("required", False)
         kwargs.setdefault("default", dict)
         super().__init__(child=StrictCharField(allow_blank=True, max_length=MAX_VALUE), **kwargs)
@@ -49,11 +63,12 @@ class StringMapField(serializers.DictField):
         values = super().to_internal_value(data)
         if len(values) > MAX_ENTRIES:
             raise serializers.ValidationError(f"must have at most {MAX_ENTRIES} entries.")
-        errors = {}
+        errors, seen = {}, set()
         for name, value in values.items():
-            problem = self.name_problem(name) or (
-                "must not contain CR, LF or NUL." if FORBIDDEN_CHARS.search(value) else None
-            )
+            problem = self.name_problem(name) or self.value_problem(value)
+            if self.name_problem is header_name_problem and name.lower() in seen:
+                problem = "is set twice (header names are case-insensitive)."
+            seen.add(name.lower())
             if problem:
                 errors[name] = [problem]
         if errors:
@@ -62,11 +77,11 @@ class StringMapField(serializers.DictField):
 
 
 def header_map() -> StringMapField:
-    return StringMapField(header_name_problem)
+    return StringMapField(header_name_problem, header_value_problem)
 
 
 def query_map() -> StringMapField:
-    return StringMapField(query_name_problem)
+    return StringMapField(query_name_problem, query_value_problem)
 
 
 class EventListField(serializers.ListField):

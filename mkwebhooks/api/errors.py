@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -67,6 +68,8 @@ def validation_error(fields: dict[str, str], extra: dict | None = None) -> APIEr
 def as_api_error(exc: Exception) -> APIError | None:
     if isinstance(exc, APIError):
         return exc
+    if isinstance(exc, RequestDataTooBig):
+        return APIError(413, "payload_too_large", "The request body is too large.")
     if isinstance(exc, Http404):
         return APIError(404, "not_found", "The resource was not found.")
     if isinstance(exc, DjangoPermissionDenied):

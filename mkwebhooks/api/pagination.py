@@ -9,6 +9,7 @@ import binascii
 import json
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ def page_size(request: Request) -> int:
     raw = request.query_params.get("$top")
     if raw is None:
         return webhook_settings.PAGE_SIZE
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise validation_error({"$top": "must be a positive integer."})
     return min(int(raw), webhook_settings.MAX_PAGE_SIZE)
 
@@ -37,16 +38,27 @@ def ordering(request: Request, orderings: dict[str, str], default: str) -> tuple
     return name, orderings[name], direction == "desc"
 
 
-def decode_token(raw: str, expected_order: str) -> dict:
+def bad_token() -> Exception:
+    return validation_error({"$skiptoken": "is not a token from a previous page of this list."})
+
+
+def decode_token(raw: str, expected_order: str, field) -> tuple:
+    """Return (sort value, pk, offset) from a token this list issued."""
     try:
         token = json.loads(base64.urlsafe_b64decode(raw.encode()))
-        if token["ob"] != expected_order:
-            raise ValueError
-        return token
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise validation_error(
-            {"$skiptoken": "is not a token from a previous page of this list."}
-        ) from None
+        value, pk, offset = field.to_python(token["v"]), token["pk"], token["o"]
+        valid = (
+            token["ob"] == expected_order
+            and isinstance(token["v"], str | int)
+            and type(pk) is int
+            and type(offset) is int
+            and offset >= 0
+        )
+    except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError):
+        raise bad_token() from None
+    if not valid:
+        raise bad_token()
+    return value, pk, offset
 
 
 def encode_token(token: dict) -> str:
@@ -76,11 +88,10 @@ def paginate(
     page_qs = queryset.order_by(f"{prefix}{field}", f"{prefix}pk")
     offset = 0
     if raw := request.query_params.get("$skiptoken"):
-        token = decode_token(raw, order_key)
-        value = queryset.model._meta.get_field(field).to_python(token["v"])
+        value, pk, offset = decode_token(raw, order_key, queryset.model._meta.get_field(field))
         op = "lt" if descending else "gt"
-        after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": token["pk"]})
-        page_qs, offset = page_qs.filter(after), token["o"]
+        after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk})
+        page_qs = page_qs.filter(after)
     rows = list(page_qs[: top + 1])
     has_more, rows = len(rows) > top, rows[:top]
     body = {

@@ -64,6 +64,9 @@ class StatefulResource(MediaResource):
 
     def save(self, *args, **kwargs):
         if self._state.adding:
+            initial = self._meta.get_field("state").default
+            if self.state != initial:  # a resource is born in its first state, without an event
+                raise states.InvalidTransition(self.kind, "(new)", self.state, [initial])
             super().save(*args, **kwargs)
             self._persisted_state = self.state
             return
@@ -110,6 +113,9 @@ class StatefulResource(MediaResource):
             )
 
     def clean(self) -> None:
+        initial = self._meta.get_field("state").default
+        if self._state.adding and self.state != initial:
+            raise ValidationError({"state": f"A new {self.kind} starts in state {initial}."})
         previous = getattr(self, "_persisted_state", None)
         if previous is not None and previous != self.state:
             try:

@@ -184,3 +184,15 @@ def test_admin_illegal_state_change_is_a_form_error(admin_client, project):
     assert response.status_code == 200
     assert b"cannot move to Finished" in response.content
     assert not Event.objects.exists()
+
+
+def test_admin_cannot_create_a_job_past_its_first_state(admin_client, project):
+    transform = factories.job(project).transform
+    response = admin_client.post(
+        "/admin/media/job/add/",
+        {"name": "job2", "project": project.pk, "transform": transform.pk,
+         "properties": "{}", "state": "Finished"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"starts in state Queued" in response.content
+    assert Job.objects.count() == 1
