@@ -196,3 +196,15 @@ def test_admin_cannot_create_a_job_past_its_first_state(admin_client, project):
     assert response.status_code == 200
     assert b"starts in state Queued" in response.content
     assert Job.objects.count() == 1
+
+
+def test_unknown_resources_are_404s(editor, project):
+    for path in (
+        f"{JOBS}/nope",
+        "/api/v1/projects/studio/media/streamingLocators/nope",
+        "/api/v1/projects/studio/live/liveChannels/nope/scheduledOperations/op",
+    ):
+        response = editor.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+    assert patch_state(editor, f"{JOBS}/nope", "Processing").status_code == 404
