@@ -32,6 +32,7 @@ from rules.services import rule_disable
 logger = logging.getLogger("delivery")
 OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
 TASK = "delivery.tasks.deliver"
+IN_FLIGHT = "in_flight"  # an attempt's error class while it is being sent
 # Failures before any byte is sent, by exception, as the attempt's error class.
 SETUP_ERRORS = {
     TargetError: "blocked_target",
@@ -93,25 +94,52 @@ def deliveries_enqueue(ids: list[int]) -> None:
 
 
 def delivery_claim(delivery_id: int) -> Delivery | None:
-    """Take the lease on a due delivery and count the attempt; None if not ours to send."""
+    """Take the lease on a due delivery and open its next attempt; None if not ours to send.
+
+    The attempt is counted (and logged as in flight) before anything is sent, so a worker
+    that dies mid-send still uses up an attempt and the maximum holds.
+    """
     now = timezone.now()
     due = Delivery.objects.filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now).filter(
         Q(leased_until__isnull=True) | Q(leased_until__lt=now)
     )
-    if due.filter(rule__enabled=False).exists():
-        delivery_close(due, reason="rule disabled")
-        return None
-    if due.filter(attempts__gte=len(webhook_settings.RETRY_SCHEDULE)).exists():
-        delivery_close(due, reason="no attempts left (the last one did not finish)")
-        return None
+    endings = (
+        (due.filter(rule__enabled=False), "rule disabled"),
+        (due.filter(attempts__gte=len(webhook_settings.RETRY_SCHEDULE)),
+         "no attempts left (the last one did not finish)"),
+    )  # fmt: skip
+    for ended, reason in endings:
+        if delivery_close(ended, reason=reason):
+            attempts_lost(delivery_id)
+            return None
     lease = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
-    if not due.update(leased_until=lease, attempts=F("attempts") + 1):
+    # The task that asked for this is used up: a lost worker's delivery is the sweeper's
+    # to re-enqueue as soon as the lease ends.
+    if not due.update(leased_until=lease, attempts=F("attempts") + 1, enqueued_at=None):
         return None
-    return Delivery.objects.select_related("event", "rule__project").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("event", "rule__project").get(pk=delivery_id)
+    attempts_lost(delivery_id)
+    Attempt.objects.create(
+        delivery=delivery,
+        number=delivery.attempts,
+        started_at=now,
+        duration_ms=0,
+        request_url=delivery.rule.url,
+        request_headers={},
+        error_class=IN_FLIGHT,
+    )
+    return delivery
 
 
-def delivery_close(deliveries, *, reason: str) -> None:
-    deliveries.update(
+def attempts_lost(delivery_id: int) -> None:
+    """Close attempts whose worker died: whoever holds the lease now knows they never ended."""
+    Attempt.objects.filter(delivery_id=delivery_id, error_class=IN_FLIGHT).update(
+        error_class="worker_lost", error_detail="the worker stopped before the attempt finished"
+    )
+
+
+def delivery_close(deliveries, *, reason: str) -> int:
+    return deliveries.update(
         status=Delivery.Status.FAILED, final_reason=reason, next_attempt_at=None, leased_until=None
     )
 
@@ -145,18 +173,20 @@ def delivery_attempt_record(
     delivery: Delivery, result: transport.Result, started_at, url: str, headers: dict
 ) -> Attempt:
     """Store the attempt and move the delivery (and its rule's health) on."""
-    attempt = Attempt.objects.create(
+    attempt, _ = Attempt.objects.update_or_create(
         delivery=delivery,
         number=delivery.attempts,
-        started_at=started_at,
-        duration_ms=result.duration_ms,
-        request_url=url,
-        request_headers=headers,
-        response_status=result.status,
-        response_headers=result.headers,
-        response_body=result.body,
-        error_class=result.error_class,
-        error_detail=result.error_detail,
+        defaults={
+            "started_at": started_at,
+            "duration_ms": result.duration_ms,
+            "request_url": url,
+            "request_headers": headers,
+            "response_status": result.status,
+            "response_headers": result.headers,
+            "response_body": result.body,
+            "error_class": result.error_class,
+            "error_detail": result.error_detail,
+        },
     )
     now = timezone.now()
     delay = (

@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from mkwebhooks.conf import DEFAULTS as WEBHOOK_DEFAULTS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 INSECURE_SECRET_KEY = "django-insecure-mkwebhooks-embedded-mode-only"
@@ -140,17 +143,37 @@ Q_CLUSTER = {
     **({"redis": BROKER_URL} if BROKER_URL else {"orm": "default"}),
 }
 
-MKWEBHOOKS = {
-    "ENCRYPTION_KEYS": env_list("MKWEBHOOKS_ENCRYPTION_KEYS"),
-    "ALLOW_HTTP": env_bool("MKWEBHOOKS_ALLOW_HTTP", default=False),
-    "ALLOWED_TARGET_NETWORKS": env_list("MKWEBHOOKS_ALLOWED_TARGET_NETWORKS"),
-    "SCHEDULED_OPERATION_EVENTS": env_bool("MKWEBHOOKS_SCHEDULED_OPERATION_EVENTS", default=True),
-    **(
-        {"RETRY_SCHEDULE": [float(s) for s in env_list("MKWEBHOOKS_RETRY_SCHEDULE")]}
-        if os.environ.get("MKWEBHOOKS_RETRY_SCHEDULE")
-        else {}
-    ),
-}
+
+def webhook_overrides() -> dict:
+    """Every product setting (mkwebhooks/conf.py) can be set as MKWEBHOOKS_<NAME>."""
+    overrides = {}
+    for name, default in WEBHOOK_DEFAULTS.items():
+        variable = f"MKWEBHOOKS_{name}"
+        if os.environ.get(variable) is None:
+            continue
+        try:
+            overrides[name] = env_value(variable, default)
+        except ValueError:
+            raise ImproperlyConfigured(f"{variable} must look like {default!r}.") from None
+    return overrides
+
+
+def env_value(variable: str, default):
+    if isinstance(default, bool):
+        return env_bool(variable, default)
+    if isinstance(default, list):
+        items = env_list(variable)
+        return [float(item) for item in items] if name_is_numeric(default) else items
+    if isinstance(default, int | float):
+        return type(default)(os.environ[variable])
+    return os.environ[variable]
+
+
+def name_is_numeric(default: list) -> bool:
+    return bool(default) and all(isinstance(item, int | float) for item in default)
+
+
+MKWEBHOOKS = webhook_overrides()
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,5 @@
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -89,24 +91,50 @@ def database_url() -> str:
     return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+class Clusters:
+    """Start real qcluster processes on the test database and broker; stop them all after."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path, self.running = tmp_path, []
+
+    def start(self, **settings_env) -> tuple:
+        log = self.tmp_path / f"qcluster-{len(self.running)}.log"
+        env = processes.child_env(
+            {
+                "DATABASE_URL": database_url(),
+                "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+                "MKWEBHOOKS_WORKERS": "2",
+                "MKWEBHOOKS_RETRY_SCHEDULE": "0,1,1",
+                **{f"MKWEBHOOKS_{name}": str(value) for name, value in settings_env.items()},
+            }
+        )
+        process = processes.start_qcluster(env, log)
+        self.running.append(process)
+        wait_for_log(log, "running", process)
+        return process, log
+
+    def kill9(self, process) -> None:
+        """What a crash or the OOM killer does: no clean-up, no goodbye."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            processes.stop(process)
+
+
 @pytest.fixture
-def cluster(transactional_db, tmp_path: Path):
-    """A real qcluster process on the test database and broker; yields its log path."""
-    log = tmp_path / "qcluster.log"
-    env = processes.child_env(
-        {
-            "DATABASE_URL": database_url(),
-            "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-            "MKWEBHOOKS_LOG_LEVEL": "INFO",
-            "MKWEBHOOKS_WORKERS": "2",
-        }
-    )
-    env.setdefault("MKWEBHOOKS_RETRY_SCHEDULE", "0,1,1")
-    process = processes.start_qcluster(env, log)
-    wait_for_log(log, "running", process)
-    yield log
-    processes.stop(process)
+def clusters(transactional_db, tmp_path: Path):
+    running = Clusters(tmp_path)
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture
+def cluster(clusters) -> Path:
+    """One real qcluster process; yields its log path."""
+    return clusters.start()[1]
 
 
 def wait_for_log(log: Path, text: str, process, timeout: float = 30) -> None:

@@ -1,7 +1,8 @@
 """A real HTTP receiver on loopback for the demo and the tests.
 
 It records every request and answers from a script of responses (the last one
-repeats), e.g. `Receiver([500, 500, 200])` or `Receiver([(503, {"Retry-After": "2"})])`.
+repeats), e.g. `Receiver([500, 500, 200])`, `Receiver([(503, {"Retry-After": "2"})])`,
+or `Receiver([(200, {}, 30), 200])` to hold the first request open for 30 s.
 """
 
 import threading
@@ -20,7 +21,7 @@ class Received:
 
 class Receiver:
     def __init__(self, responses=(204,), host: str = "127.0.0.1"):
-        self.responses = [r if isinstance(r, tuple) else (r, {}) for r in responses]
+        self.responses = [(*r, 0)[:3] if isinstance(r, tuple) else (r, {}, 0) for r in responses]
         self.requests: list[Received] = []
         self.condition = threading.Condition()
         self.server = ThreadingHTTPServer((host, 0), self.handler_class())
@@ -40,7 +41,7 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
 
-    def next_response(self) -> tuple[int, dict]:
+    def next_response(self) -> tuple[int, dict, float]:
         with self.condition:
             index = min(len(self.requests), len(self.responses)) - 1
             return self.responses[max(index, 0)]
@@ -68,7 +69,8 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 receiver.record(Received(self.path, dict(self.headers), body, time.time()))
-                status, headers = receiver.next_response()
+                status, headers, hold = receiver.next_response()
+                time.sleep(hold)
                 payload = b'{"error": "scripted"}' if status >= 300 else b'{"received": true}'
                 payload = b"" if status in (204, 304) else payload  # these carry no body
                 self.send_response(status)
