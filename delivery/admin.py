@@ -2,8 +2,8 @@
 
 from django.contrib import admin, messages
 
+from delivery.maintenance import delivery_redeliver
 from delivery.models import Attempt, Delivery, Event
-from delivery.services import delivery_redeliver
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -4,15 +4,17 @@ import uuid
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_q.brokers import get_broker
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from delivery.events import enabled_event_types
+from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Attempt, Delivery
 from delivery.selectors import deliveries_of_rule, queue_health
-from delivery.services import delivery_redeliver
 from mkwebhooks.api.envelope import iso
 from mkwebhooks.api.errors import not_found, validation_error
 from mkwebhooks.api.pagination import paginate
@@ -86,6 +88,31 @@ class Redeliver(APIView):
         if delivery is None:
             raise not_found(f"Delivery '{delivery_id}'")
         return Response(delivery_body(delivery_redeliver(delivery=delivery)), status=202)
+
+
+class RedeliverFailed(APIView):
+    """POST .../events/redeliver {"since": ISO 8601, "until": ISO 8601 (default now)}."""
+
+    def post(self, request, project, name):
+        rule = rule_for(request, project, name, Role.EDITOR)
+        since, until = (moment(request.data, key) for key in ("since", "until"))
+        if since is None:
+            raise validation_error({"since": "is required (ISO 8601 with a time zone)."})
+        count = deliveries_redeliver_failed(rule=rule, since=since, until=until or timezone.now())
+        return Response({"redelivered": count}, status=202)
+
+
+def moment(data, key: str):
+    """Parse an ISO 8601 time with a zone from the body, or None when absent."""
+    raw = data.get(key) if isinstance(data, dict) else None
+    if raw is None:
+        return None
+    value = parse_datetime(raw) if isinstance(raw, str) else None
+    if value is None or value.tzinfo is None:
+        raise validation_error(
+            {key: "must be an ISO 8601 time with a zone, e.g. 2026-12-01T00:00Z."}
+        )
+    return value
 
 
 class EventTypes(APIView):

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from delivery.envelope import cloud_event
 from delivery.events import CATALOG
+from delivery.maintenance import delivery_redeliver
 from delivery.models import Delivery
-from delivery.services import delivery_redeliver
 from mkwebhooks.projects.access import has_role, projects_visible_to
 from mkwebhooks.projects.models import Role
 

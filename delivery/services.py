@@ -67,11 +67,17 @@ def event_record(*, resource, previous_state: str, state: str) -> Event | None:
 
 
 def deliveries_create(*, event: Event, rules: list[WebhookRule]) -> list[Delivery]:
+    return deliveries_insert([(event.pk, rule.pk) for rule in rules])
+
+
+def deliveries_insert(pairs: list[tuple]) -> list[Delivery]:
+    """Write new deliveries for (event id, rule id) pairs; enqueue them after commit."""
     now = timezone.now()
     deliveries = Delivery.objects.bulk_create(
-        Delivery(event=event, rule=rule, created=now, next_attempt_at=now, enqueued_at=now)
-        for rule in rules
-    )
+        Delivery(event_id=event_id, rule_id=rule_id, created=now, next_attempt_at=now,
+                 enqueued_at=now)
+        for event_id, rule_id in pairs
+    )  # fmt: skip
     ids = [delivery.pk for delivery in deliveries]
     if ids:
         transaction.on_commit(partial(deliveries_enqueue, ids))
@@ -148,7 +154,7 @@ def delivery_send(delivery: Delivery) -> Attempt:
     """Make one attempt of a claimed delivery and record it."""
     started_at = timezone.now()
     try:
-        check_target_url(delivery.rule.url, must_resolve=True)
+        addresses = check_target_url(delivery.rule.url, must_resolve=True)
         request = outgoing_request(delivery.rule)
     except (TargetError, SecretDecryptionError) as exc:
         kind = SETUP_ERRORS[type(exc)]
@@ -162,6 +168,7 @@ def delivery_send(delivery: Delivery) -> Attempt:
         connect_timeout=webhook_settings.CONNECT_TIMEOUT,
         total_timeout=webhook_settings.TOTAL_TIMEOUT,
         max_bytes=webhook_settings.MAX_RESPONSE_BYTES,
+        address=str(addresses[0]),
     )
     return delivery_attempt_record(
         delivery, result, started_at, request.masked_url, request.masked_headers
@@ -250,9 +257,3 @@ def deliveries_wake_due() -> int:
 
 def heartbeat_record(name: str = "sweeper") -> None:
     Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
-
-
-@transaction.atomic
-def delivery_redeliver(*, delivery: Delivery) -> Delivery:
-    """Send the same event (same CloudEvent id) to the same rule again, as a new delivery."""
-    return deliveries_create(event=delivery.event, rules=[delivery.rule])[0]

@@ -1,7 +1,11 @@
 """django-q2 tasks: take ids, reload, call a service."""
 
 import time
+from datetime import timedelta
 
+from django.utils import timezone
+
+from delivery.maintenance import deliveries_purge
 from delivery.services import (
     deliveries_wake_due,
     delivery_claim,
@@ -33,3 +37,11 @@ def sweep() -> int:
         woken += deliveries_wake_due()
         time.sleep(webhook_settings.SWEEP_INTERVAL)
     return woken
+
+
+def purge() -> int:
+    """Run daily by a django-q2 schedule: apply the retention period."""
+    days = webhook_settings.RETENTION_DAYS
+    if not days:
+        return 0
+    return deliveries_purge(before=timezone.now() - timedelta(days=days))

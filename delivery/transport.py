@@ -18,6 +18,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3 import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
 
 KEPT_RESPONSE_HEADERS = (
     "content-type",
@@ -30,14 +32,33 @@ KEPT_RESPONSE_HEADERS = (
 ERRNO_TEXT = re.compile(r"\[Errno -?\d+\] [A-Za-z ,']+")
 _session: requests.Session | None = None
 _in_flight: dict[int, HTTPConnection] = {}  # thread id → the connection it is using
+_pinned: dict[int, str] = {}  # thread id → the checked address to connect to
 
 
 class WatchedConnection:
-    """Remembers itself as this thread's connection, so the watchdog can cut it."""
+    """Connects to the address that was checked, and can be cut by the watchdog."""
 
     def request(self, *args, **kwargs):
         _in_flight[threading.get_ident()] = self
         return super().request(*args, **kwargs)
+
+    def _new_conn(self):
+        # Connect to the address the SSRF guard checked, not to whatever a second DNS
+        # lookup says (rebinding); Host and TLS SNI still name the URL's host.
+        address = _pinned.get(threading.get_ident())
+        if address is None:
+            return super()._new_conn()
+        try:
+            return urllib3_connection.create_connection(
+                (address, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
+            )
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, "connect timed out") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
 
 
 class WatchedHTTPConnection(WatchedConnection, HTTPConnection):
@@ -156,9 +177,12 @@ def post(
     connect_timeout: float,
     total_timeout: float,
     max_bytes: int,
+    address: str | None = None,
 ) -> Result:
-    """POST `body` to `url` and return what happened, within `total_timeout` seconds."""
+    """POST `body` to `url` (at `address` if given) and say what happened, in `total_timeout` s."""
     started, me = time.monotonic(), threading.get_ident()
+    if address is not None:
+        _pinned[me] = address
     watchdog = threading.Timer(total_timeout, lambda: cut(_in_flight.get(me)))
     watchdog.start()
     error = None
@@ -179,6 +203,7 @@ def post(
     finally:
         watchdog.cancel()
         _in_flight.pop(me, None)
+        _pinned.pop(me, None)
     if time.monotonic() - started >= total_timeout:
         # Cut by the watchdog, whatever urllib3 made of the half-read answer.
         detail = f"no complete answer within {total_timeout:g} s"

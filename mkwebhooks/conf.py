@@ -31,6 +31,8 @@ DEFAULTS = {
     "SWEEP_INTERVAL": 1.0,
     "SWEEP_BATCH": 200,
     "USER_AGENT": f"mkwebhooks/{mkwebhooks.__version__}",
+    # Delivery records older than this are purged daily (0 keeps them forever).
+    "RETENTION_DAYS": 30,
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,
 }

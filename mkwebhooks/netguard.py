@@ -7,6 +7,7 @@ MKWEBHOOKS_ALLOWED_TARGET_NETWORKS exempts them.
 
 import ipaddress
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from mkwebhooks.conf import webhook_settings
@@ -83,16 +84,24 @@ def address_literal(host: str) -> Address | None:
         return None
 
 
+# getaddrinfo cannot be interrupted; a lookup that hangs is abandoned in this pool.
+_resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
+
+
 def resolve(host: str, port: int) -> list[Address]:
+    """Resolve within CONNECT_TIMEOUT seconds."""
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=webhook_settings.CONNECT_TIMEOUT)
+    except TimeoutError:
+        raise UnresolvableHost(f"host {host!r} did not resolve in time") from None
     except (socket.gaierror, UnicodeError):
         raise UnresolvableHost(f"host {host!r} cannot be resolved") from None
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
 
-def check_target_url(url: str, *, must_resolve: bool) -> None:
-    """Raise TargetError unless every address of the URL's host may be contacted.
+def check_target_url(url: str, *, must_resolve: bool) -> list[Address]:
+    """Return the host's addresses; raise TargetError unless every one may be contacted.
 
     At rule save a host that does not resolve (yet) is accepted; at send time it is not.
     """
@@ -105,6 +114,7 @@ def check_target_url(url: str, *, must_resolve: bool) -> None:
     except UnresolvableHost:
         if must_resolve:
             raise
-        return
+        return []
     for address in addresses:
         check_address(address)
+    return addresses

@@ -16,6 +16,7 @@ api_v1 = [
     path(RULES, rules_api.RuleList.as_view()),
     path(f"{RULES}/<str:name>", rules_api.RuleDetail.as_view()),
     path(f"{RULES}/<str:name>/events", delivery_api.RuleEvents.as_view()),
+    path(f"{RULES}/<str:name>/events/redeliver", delivery_api.RedeliverFailed.as_view()),
     path(
         f"{RULES}/<str:name>/events/<uuid:delivery_id>/redeliver", delivery_api.Redeliver.as_view()
     ),

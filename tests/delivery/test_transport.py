@@ -29,3 +29,18 @@ def test_only_the_first_20000_bytes_are_read():
     with RawServer(huge_body) as server:
         result = post(server.url)
     assert result.status == 500 and len(result.body) == 20_000
+
+
+def test_connects_to_the_checked_address_not_a_second_lookup(receiver):
+    port = receiver.url.rsplit(":", 1)[1]
+    result = transport.post(
+        f"http://pinned.invalid:{port}/hook",  # would not resolve at all
+        headers={},
+        body=b"{}",
+        connect_timeout=1,
+        total_timeout=2,
+        max_bytes=100,
+        address="127.0.0.1",
+    )
+    assert result.ok, result
+    assert receiver.requests[0].headers["Host"] == f"pinned.invalid:{port}"
