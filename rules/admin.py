@@ -1,10 +1,14 @@
 """Webhook rules in admin. Secret values are write-only: blank keeps the stored value."""
 
+from datetime import timedelta
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from delivery.events import enabled_event_types
+from delivery.maintenance import deliveries_redeliver_failed
 from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
 from rules.models import RuleSecret, WebhookRule
@@ -110,6 +114,16 @@ class WebhookRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "url"]
     readonly_fields = ["disabled_reason", "disabled_at", "created", "updated"]
     inlines = [RuleSecretInline]
+    actions = ["redeliver_failed_last_day"]
+
+    @admin.action(description="Re-deliver the failed deliveries of the last 24 h")
+    def redeliver_failed_last_day(self, request, queryset):
+        now = timezone.now()
+        count = sum(
+            deliveries_redeliver_failed(rule=rule, since=now - timedelta(days=1), until=now)
+            for rule in queryset
+        )
+        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
 
     @admin.display(description="events")
     def event_count(self, rule: WebhookRule) -> int:

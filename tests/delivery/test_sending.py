@@ -128,13 +128,15 @@ def test_redirect_is_not_followed(project, receiver):
     assert receiver.requests == []
 
 
-def test_gone_fails_the_delivery_and_disables_the_rule(project):
+def test_gone_fails_the_delivery_and_disables_the_rule(project, editor):
     with Receiver([410]) as gone:
         rule, delivery = transition(project, gone.url)
         delivery = attempt(delivery)
     rule.refresh_from_db()
     assert delivery.status == "Failed"
     assert not rule.enabled and "410" in rule.disabled_reason and rule.disabled_at
+    status = editor.get("/api/v1/projects/studio/webhook/rules/hook").json()["status"]
+    assert "410 Gone" in status["disabledReason"] and status["disabledAt"]
 
 
 def test_rule_failing_for_days_is_disabled(project, settings):

@@ -73,3 +73,19 @@ def test_delivery_admin_is_read_only_and_filters(admin_client, project):
     listing = admin_client.get("/admin/delivery/delivery/", {"status__exact": "Pending"})
     assert listing.status_code == 200 and b"MediaKind.JobStarted" in listing.content
     assert admin_client.get("/admin/delivery/delivery/add/").status_code == 403
+
+
+def test_admin_action_redelivers_a_rules_recent_failures(admin_client, project):
+    from delivery.models import Delivery
+
+    rule = factories.rule(project, "https://hooks.example.com/")
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    Delivery.objects.update(status="Failed")
+    response = admin_client.post(
+        "/admin/rules/webhookrule/",
+        {"action": "redeliver_failed_last_day", "_selected_action": [rule.pk]},
+    )
+    assert response.status_code == 302
+    assert Delivery.objects.filter(status="Pending").count() == 1
