@@ -202,3 +202,25 @@ def test_unresolvable_host_is_a_dns_failure(project):
     logged = attempt(delivery).attempt_log.get()
     assert logged.error_class == "dns"
     assert delivery.status == "Retrying"
+
+
+def test_a_dead_workers_last_attempt_still_counts(project, receiver, settings):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "RETRY_SCHEDULE": [0, 0]}
+    rule, delivery = transition(project, receiver.url)
+    for _ in range(2):  # two workers claim it and die before recording anything
+        assert delivery_claim(delivery.pk) is not None
+        Delivery.objects.filter(pk=delivery.pk).update(leased_until=timezone.now())
+    assert delivery_claim(delivery.pk) is None
+    delivery.refresh_from_db()
+    assert delivery.status == "Failed" and "no attempts left" in delivery.final_reason
+    assert [a.outcome for a in delivery.attempt_log.all()] == ["worker_lost", "worker_lost"]
+    assert receiver.requests == []
+
+
+def test_re_enabling_a_rule_clears_the_disabled_reason(project, editor):
+    with Receiver([410]) as gone:
+        rule, delivery = transition(project, gone.url)
+        attempt(delivery)
+    path = "/api/v1/projects/studio/webhook/rules/hook"
+    response = editor.patch(path, {"spec": {"enabled": True}}, format="json")
+    assert response.json()["status"] == {"disabledReason": None, "disabledAt": None}
