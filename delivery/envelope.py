@@ -3,9 +3,15 @@
 `outgoing_request` is the only caller of `Secret.reveal()` in the product.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from django.db.models import Q
+from django.utils import timezone
 
 from delivery.models import Event
 from mkwebhooks.api.envelope import iso
@@ -51,9 +57,33 @@ def with_query(url: str, params: list[tuple[str, str]]) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def outgoing_request(rule: WebhookRule) -> OutgoingRequest:
+def signature_headers(rule: WebhookRule, message_id: str, body: bytes) -> dict[str, str]:
+    """Standard Webhooks headers, signed with every signing key still in force."""
+    now = timezone.now()
+    keys = rule.signing_keys.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    if not keys:
+        return {}
+    timestamp = str(int(now.timestamp()))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    signatures = []
+    for key in keys:
+        raw = base64.b64decode(key.secret.reveal().removeprefix("whsec_"))
+        digest = hmac.new(raw, signed, hashlib.sha256).digest()
+        signatures.append("v1," + base64.b64encode(digest).decode())
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": " ".join(signatures),
+    }
+
+
+def outgoing_request(rule: WebhookRule, event: Event, body: bytes) -> OutgoingRequest:
     """Build the request for a rule, revealing its secrets for this send only."""
-    base = {"Content-Type": CONTENT_TYPE, "User-Agent": webhook_settings.USER_AGENT}
+    base = {
+        "Content-Type": CONTENT_TYPE,
+        "User-Agent": webhook_settings.USER_AGENT,
+        **signature_headers(rule, str(event.id), body),
+    }
     headers, masked_headers = {**base, **rule.headers}, {**base, **rule.headers}
     params = list(rule.query_params.items())
     secret_params, masked_params = [], []

@@ -154,8 +154,9 @@ def delivery_send(delivery: Delivery) -> Attempt:
     """Make one attempt of a claimed delivery and record it."""
     started_at = timezone.now()
     try:
+        body = encode(delivery.event)
         addresses = check_target_url(delivery.rule.url, must_resolve=True)
-        request = outgoing_request(delivery.rule)
+        request = outgoing_request(delivery.rule, delivery.event, body)
     except (TargetError, SecretDecryptionError) as exc:
         kind = SETUP_ERRORS[type(exc)]
         logger.error("delivery %s not sent: %s", delivery.uuid, exc)
@@ -164,7 +165,7 @@ def delivery_send(delivery: Delivery) -> Attempt:
     result = transport.post(
         request.url,
         headers=request.headers,
-        body=encode(delivery.event),
+        body=body,
         connect_timeout=webhook_settings.CONNECT_TIMEOUT,
         total_timeout=webhook_settings.TOTAL_TIMEOUT,
         max_bytes=webhook_settings.MAX_RESPONSE_BYTES,

@@ -30,6 +30,8 @@ DEFAULTS = {
     "SWEEP_SECONDS": 50,
     "SWEEP_INTERVAL": 1.0,
     "SWEEP_BATCH": 200,
+    # After a signing-secret rotation the previous secret keeps signing this long.
+    "SIGNING_GRACE_SECONDS": 24 * 3600,
     "USER_AGENT": f"mkwebhooks/{mkwebhooks.__version__}",
     # Delivery records older than this are purged daily (0 keeps them forever).
     "RETENTION_DAYS": 30,

@@ -3,6 +3,7 @@
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from mkwebhooks.api.envelope import iso
 from mkwebhooks.api.errors import not_found, validation_error
 from mkwebhooks.api.pagination import paginate
 from mkwebhooks.api.strict import check_name
@@ -10,7 +11,7 @@ from mkwebhooks.projects.access import project_for
 from mkwebhooks.projects.models import Role
 from rules.models import WebhookRule
 from rules.representations import rule_body, rule_spec
-from rules.services import rule_upsert
+from rules.services import rule_signing_rotate, rule_signing_stop, rule_upsert
 from rules.validation import validated_spec
 
 
@@ -81,4 +82,19 @@ class RuleDetail(APIView):
 
     def delete(self, request, project, name):
         self.get_rule(project_for(request.user, project, Role.EDITOR), name).delete()
+        return Response(status=204)
+
+
+class SigningSecret(APIView):
+    """POST creates or rotates the rule's signing secret (shown once); DELETE stops signing."""
+
+    def post(self, request, project, name):
+        rule = RuleDetail().get_rule(project_for(request.user, project, Role.EDITOR), name)
+        secret, previous_until = rule_signing_rotate(rule=rule)
+        body = {"secret": secret, "previousSecretValidUntil": iso(previous_until)}
+        return Response(body, status=201)
+
+    def delete(self, request, project, name):
+        rule = RuleDetail().get_rule(project_for(request.user, project, Role.EDITOR), name)
+        rule_signing_stop(rule=rule)
         return Response(status=204)

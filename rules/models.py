@@ -51,3 +51,18 @@ class RuleSecret(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location} {self.name}"
+
+
+class SigningKey(models.Model):
+    """A Standard Webhooks signing secret (`whsec_…`); a rotated-out one signs until it expires."""
+
+    rule = models.ForeignKey(WebhookRule, on_delete=models.CASCADE, related_name="signing_keys")
+    secret = SecretField()
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"signing key of {self.rule} ({self.created:%Y-%m-%d})"

@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from mkwebhooks.api.envelope import iso, metadata
 from rules.models import RuleSecret, WebhookRule
 from rules.services import LOCATIONS
@@ -27,5 +29,17 @@ def rule_body(rule: WebhookRule) -> dict:
         "status": {
             "disabledReason": rule.disabled_reason or None,
             "disabledAt": iso(rule.disabled_at),
+            "signing": signing_status(rule),
         },
+    }
+
+
+def signing_status(rule: WebhookRule) -> dict:
+    """Whether deliveries are signed, and since when; never the secret."""
+    now = timezone.now()
+    keys = [k for k in rule.signing_keys.all() if k.expires_at is None or k.expires_at > now]
+    return {
+        "enabled": bool(keys),
+        "secretCreated": iso(keys[0].created) if keys else None,
+        "signatures": len(keys),
     }

@@ -1,12 +1,18 @@
 """Writes to webhook rules. Views and admin call these; none of them repeats the logic."""
 
+import base64
+import secrets
+from datetime import timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from mkwebhooks.conf import webhook_settings
 from mkwebhooks.projects.models import Project
 from mkwebhooks.secrets import MASK
-from rules.models import RuleSecret, WebhookRule
+from rules.models import RuleSecret, SigningKey, WebhookRule
 
 LOCATIONS = {RuleSecret.Location.HEADER: "headers", RuleSecret.Location.QUERY: "queryParams"}
 
@@ -55,3 +61,22 @@ def rule_disable(*, rule: WebhookRule, reason: str) -> None:
     WebhookRule.objects.filter(pk=rule.pk, enabled=True).update(
         enabled=False, disabled_reason=reason[:300], disabled_at=timezone.now()
     )
+
+
+@transaction.atomic
+def rule_signing_rotate(*, rule: WebhookRule) -> tuple[str, object]:
+    """Create a new signing secret; earlier ones keep signing for the grace period.
+
+    Return (the new secret, shown only now; when the previous one stops signing).
+    """
+    now = timezone.now()
+    grace_end = now + timedelta(seconds=webhook_settings.SIGNING_GRACE_SECONDS)
+    previous = rule.signing_keys.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=grace_end))
+    had_previous = previous.update(expires_at=grace_end) > 0
+    secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+    SigningKey.objects.create(rule=rule, secret=secret)
+    return secret, grace_end if had_previous else None
+
+
+def rule_signing_stop(*, rule: WebhookRule) -> int:
+    return rule.signing_keys.all().delete()[0]
