@@ -11,7 +11,9 @@ from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed
 from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
-from rules.models import RuleSecret, WebhookRule
+from rules.audit import rule_change_record, rule_snapshot
+from rules.models import RuleChange, RuleSecret, WebhookRule
+from rules.services import rule_delete
 from rules.validation import (
     header_name_problem,
     header_value_problem,
@@ -72,6 +74,22 @@ class RuleSecretInline(admin.TabularInline):
         return MASK if secret.pk else "—"
 
 
+class RuleChangeInline(admin.TabularInline):
+    model = RuleChange
+    fields = ["created", "user", "action", "changes"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["-created"]
+    verbose_name_plural = "history (audit trail; secret values appear only as “set”)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class WebhookRuleForm(forms.ModelForm):
     events = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
 
@@ -113,7 +131,7 @@ class WebhookRuleAdmin(admin.ModelAdmin):
     list_editable = ["enabled"]
     search_fields = ["name", "url"]
     readonly_fields = ["disabled_reason", "disabled_at", "created", "updated"]
-    inlines = [RuleSecretInline]
+    inlines = [RuleSecretInline, RuleChangeInline]
     actions = ["redeliver_failed_last_day"]
 
     @admin.action(description="Re-deliver the failed deliveries of the last 24 h")
@@ -130,7 +148,21 @@ class WebhookRuleAdmin(admin.ModelAdmin):
         return len(rule.events)
 
     def save_model(self, request, obj, form, change):
+        # The audit trail compares the stored rule with what the form and inlines leave.
+        request.rule_before = rule_snapshot(WebhookRule.objects.get(pk=obj.pk)) if change else {}
         obj.updated_by = request.user
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        rule = WebhookRule.objects.get(pk=form.instance.pk)
+        rule_change_record(rule=rule, user=request.user, before=request.rule_before)
+
+    def delete_model(self, request, obj):
+        rule_delete(rule=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rule in queryset:
+            rule_delete(rule=rule, user=request.user)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from mkwebhooks.models import Tracked
@@ -38,6 +39,9 @@ class RuleSecret(models.Model):
         HEADER = "header"
         QUERY = "query"
 
+    # Where each location appears in a rule's spec.authentication.
+    SPEC_KEYS = {Location.HEADER: "headers", Location.QUERY: "queryParams"}
+
     rule = models.ForeignKey(WebhookRule, on_delete=models.CASCADE, related_name="secrets")
     location = models.CharField(max_length=6, choices=Location.choices)
     name = models.CharField(max_length=256)
@@ -66,3 +70,31 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"signing key of {self.rule} ({self.created:%Y-%m-%d})"
+
+
+class RuleChange(models.Model):
+    """The audit trail: who changed what in a rule, and when. Secret values appear only as
+    "set" or "removed", never as values."""
+
+    class Action(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        DELETED = "deleted"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="rule_changes")
+    rule = models.ForeignKey(
+        WebhookRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    rule_name = models.CharField(max_length=63)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "rule_name", "-created"], name="rule_history")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} {self.action} {self.created:%Y-%m-%d %H:%M}"

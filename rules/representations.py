@@ -1,17 +1,17 @@
+import hashlib
+
 from django.utils import timezone
 
 from mkwebhooks.api.envelope import iso, metadata
 from rules.models import RuleSecret, WebhookRule
-from rules.services import LOCATIONS
 
 
 def rule_spec(rule: WebhookRule) -> dict:
     """The rule's spec as clients read it: secret values print as the mask."""
-    authentication = {key: {} for key in LOCATIONS.values()}
+    authentication = {key: {} for key in RuleSecret.SPEC_KEYS.values()}
     for secret in rule.secrets.all():
-        authentication[LOCATIONS[RuleSecret.Location(secret.location)]][secret.name] = str(
-            secret.value
-        )
+        key = RuleSecret.SPEC_KEYS[RuleSecret.Location(secret.location)]
+        authentication[key][secret.name] = str(secret.value)
     return {
         "enabled": rule.enabled,
         "url": rule.url,
@@ -43,3 +43,9 @@ def signing_status(rule: WebhookRule) -> dict:
         "secretCreated": iso(keys[0].created) if keys else None,
         "signatures": len(keys),
     }
+
+
+def rule_etag(rule: WebhookRule) -> str:
+    """Changes with every write to the rule (its `updated` moves), secrets included."""
+    version = hashlib.sha256(f"{rule.uuid}:{rule.updated.isoformat()}".encode()).hexdigest()
+    return f'"{version[:32]}"'

@@ -12,9 +12,20 @@ from django.utils import timezone
 from mkwebhooks.conf import webhook_settings
 from mkwebhooks.projects.models import Project
 from mkwebhooks.secrets import MASK
+from rules.audit import rule_change_record, rule_snapshot
 from rules.models import RuleSecret, SigningKey, WebhookRule
+from rules.representations import rule_etag
 
-LOCATIONS = {RuleSecret.Location.HEADER: "headers", RuleSecret.Location.QUERY: "queryParams"}
+
+class PreconditionFailed(Exception):
+    """The client's If-Match names a version of the rule that is no longer current."""
+
+
+def check_precondition(rule: WebhookRule | None, if_match: str | None) -> None:
+    if if_match is None or if_match.strip() == "*" and rule is not None:
+        return
+    if rule is None or rule_etag(rule) not in {tag.strip() for tag in if_match.split(",")}:
+        raise PreconditionFailed
 
 
 def resolve_secrets(rule: WebhookRule | None, authentication: dict) -> list[RuleSecret]:
@@ -23,7 +34,7 @@ def resolve_secrets(rule: WebhookRule | None, authentication: dict) -> list[Rule
     if rule is not None:
         stored = {(s.location, s.name): s.value for s in rule.secrets.all()}
     secrets, errors = [], {}
-    for location, key in LOCATIONS.items():
+    for location, key in RuleSecret.SPEC_KEYS.items():
         for name, value in authentication.get(key, {}).items():
             if value == MASK:
                 value = stored.get((location, name))
@@ -38,9 +49,13 @@ def resolve_secrets(rule: WebhookRule | None, authentication: dict) -> list[Rule
 
 
 @transaction.atomic
-def rule_upsert(*, project: Project, name: str, spec: dict, user) -> tuple[WebhookRule, bool]:
+def rule_upsert(
+    *, project: Project, name: str, spec: dict, user, if_match: str | None = None
+) -> tuple[WebhookRule, bool]:
     """Create or wholly replace a rule from a validated spec; return (rule, created)."""
     rule = WebhookRule.objects.select_for_update().filter(project=project, name=name).first()
+    check_precondition(rule, if_match)
+    before = rule_snapshot(rule)
     secrets = resolve_secrets(rule, spec["authentication"])
     created = rule is None
     if created:
@@ -53,7 +68,18 @@ def rule_upsert(*, project: Project, name: str, spec: dict, user) -> tuple[Webho
     for secret in secrets:
         secret.rule = rule
     RuleSecret.objects.bulk_create(secrets)
+    rule_change_record(rule=rule, user=user, before=before)
     return rule, created
+
+
+@transaction.atomic
+def rule_delete(*, rule: WebhookRule, user, if_match: str | None = None) -> None:
+    """Delete a rule and its delivery history, keeping the deletion in the audit trail."""
+    rule = WebhookRule.objects.select_for_update().get(pk=rule.pk)
+    check_precondition(rule, if_match)
+    before = rule_snapshot(rule)
+    rule.delete()
+    rule_change_record(rule=rule, user=user, before=before, deleted=True)
 
 
 def rule_disable(*, rule: WebhookRule, reason: str) -> None:

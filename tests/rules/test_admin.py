@@ -20,6 +20,8 @@ def rule_form(project, **overrides) -> dict:
         "secrets-0-location": "header",
         "secrets-0-name": "Authorization",
         "secrets-0-value": SECRET,
+        "changes-TOTAL_FORMS": "0",  # the read-only audit-trail inline
+        "changes-INITIAL_FORMS": "0",
     }
     return {**data, **overrides}
 
