@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.checks import Error, Warning, register
 
 from mkwebhooks.conf import webhook_settings
+from mkwebhooks.secrets import UNDECRYPTABLE
 from mkwebhooks.settings import INSECURE_SECRET_KEY
 
 
@@ -64,5 +65,25 @@ def check_task_timeouts(app_configs, **kwargs):
                 hint="Keep the HTTP deadline and SWEEP_SECONDS < timeout < retry.",
                 id="mkwebhooks.E004",
             )
+        ]
+    return []
+
+
+@register()
+def check_stored_secrets_decrypt(app_configs, **kwargs):
+    """A wrong key must stop the start, not turn up later as failed deliveries."""
+    from django.db import DatabaseError
+
+    from rules.models import RuleSecret
+
+    try:
+        sample = RuleSecret.objects.order_by("-pk").first()
+    except DatabaseError:  # no tables yet (before migrate) or no database: nothing to check
+        return []
+    if sample is None:
+        return []
+    if not sample.value.readable():
+        return [
+            Error(UNDECRYPTABLE, hint="Check MKWEBHOOKS_ENCRYPTION_KEYS.", id="mkwebhooks.E005")
         ]
     return []

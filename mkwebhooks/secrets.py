@@ -19,6 +19,10 @@ from encrypted_fields.fields import EncryptedTextField
 from mkwebhooks.conf import webhook_settings
 
 MASK = "********"
+UNDECRYPTABLE = (
+    "A stored secret cannot be decrypted with MKWEBHOOKS_ENCRYPTION_KEYS: the key it was "
+    "written with is missing. Put the old key after the new one."
+)
 
 
 class SecretDecryptionError(RuntimeError):
@@ -52,14 +56,22 @@ class Secret:
         try:
             return fernet().decrypt(self.token.encode()).decode()
         except InvalidToken:
-            raise SecretDecryptionError(
-                "A stored secret cannot be decrypted with MKWEBHOOKS_ENCRYPTION_KEYS: the key "
-                "it was written with is missing. Put the old key after the new one."
-            ) from None
+            raise SecretDecryptionError(UNDECRYPTABLE) from None
+
+    def readable(self) -> bool:
+        """Whether the configured keys decrypt it (the value itself is not kept)."""
+        try:
+            fernet().decrypt(self.token.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def rotated(self) -> "Secret":
         """Return the same value encrypted with the newest key."""
-        return Secret(fernet().rotate(self.token.encode()).decode())
+        try:
+            return Secret(fernet().rotate(self.token.encode()).decode())
+        except InvalidToken:
+            raise SecretDecryptionError(UNDECRYPTABLE) from None
 
     def __str__(self) -> str:
         return MASK

@@ -106,3 +106,18 @@ def rule_signing_rotate(*, rule: WebhookRule) -> tuple[str, object]:
 
 def rule_signing_stop(*, rule: WebhookRule) -> int:
     return rule.signing_keys.all().delete()[0]
+
+
+def secrets_reencrypt(*, progress=lambda n: None, batch: int = 200) -> int:
+    """Re-encrypt every stored secret with the newest key (a wrong key stops it, loudly)."""
+    count = 0
+    for model, field in ((RuleSecret, "value"), (SigningKey, "secret")):
+        after = 0
+        while rows := list(model.objects.filter(pk__gt=after).order_by("pk")[:batch]):
+            for row in rows:
+                setattr(row, field, getattr(row, field).rotated())
+            with transaction.atomic():
+                model.objects.bulk_update(rows, [field])
+            after, count = rows[-1].pk, count + len(rows)
+            progress(len(rows))
+    return count

@@ -1,11 +1,14 @@
+from io import StringIO
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.checks import run_checks
+from django.core.management import call_command
 
 from delivery.models import Delivery
 from delivery.services import delivery_claim, delivery_send
 from mkwebhooks.secrets import MASK, Secret, SecretDecryptionError
-from rules.models import RuleSecret
+from rules.models import RuleSecret, SigningKey
 from tests import factories
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -59,17 +62,38 @@ def test_wrong_key_sends_nothing_and_records_why(project, settings, receiver):
     assert receiver.requests == []
 
 
-def test_invalid_key_fails_the_system_check(settings):
+def test_invalid_key_fails_the_system_check(settings, db):
     use_keys(settings, "not-a-fernet-key")
     assert "mkwebhooks.E001" in {message.id for message in run_checks()}
 
 
-def test_production_without_keys_fails_the_system_check(settings):
+def test_production_without_keys_fails_the_system_check(settings, db):
     use_keys(settings)
     settings.DEBUG = False
     assert "mkwebhooks.E002" in {message.id for message in run_checks()}
 
 
-def test_task_timeouts_that_could_double_send_fail_the_check(settings):
+def test_task_timeouts_that_could_double_send_fail_the_check(settings, db):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "timeout": 120, "retry": 60}
     assert "mkwebhooks.E004" in {message.id for message in run_checks()}
+
+
+def test_wrong_key_for_stored_secrets_fails_the_system_check(project, settings):
+    use_keys(settings, OLD)
+    secret_rule(project, "https://hooks.example.com/")
+    assert "mkwebhooks.E005" not in {m.id for m in run_checks()}
+    use_keys(settings, NEW)
+    assert "mkwebhooks.E005" in {m.id for m in run_checks()}
+
+
+def test_rotate_command_moves_every_secret_to_the_newest_key(project, settings, editor):
+    use_keys(settings, OLD)
+    secret_rule(project, "https://hooks.example.com/")
+    editor.post("/api/v1/projects/studio/webhook/rules/hook/signingSecret")
+    use_keys(settings, NEW, OLD)
+    out = StringIO()
+    call_command("rotate_secrets", stdout=out)
+    assert "100% 2/2" in out.getvalue()
+    use_keys(settings, NEW)  # the old key can go now
+    assert RuleSecret.objects.get().value.reveal() == "Bearer top-secret"
+    assert SigningKey.objects.get().secret.reveal().startswith("whsec_")
