@@ -35,6 +35,8 @@ DEFAULTS = {
     "USER_AGENT": f"mkwebhooks/{mkwebhooks.__version__}",
     # Delivery records older than this are purged daily (0 keeps them forever).
     "RETENTION_DAYS": 30,
+    # Per API token; the counters live in each process's cache (see docs/DECISIONS.md).
+    "API_RATE": "1200/min",
     "PAGE_SIZE": 100,
     "MAX_PAGE_SIZE": 1000,
 }

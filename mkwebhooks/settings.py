@@ -123,6 +123,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["mkwebhooks.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "mkwebhooks.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["mkwebhooks.api.throttling.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -23,6 +24,7 @@ def local_targets(settings):
     """Tests deliver to receivers on loopback over plain HTTP."""
     settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, **LOCAL_TARGETS}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # throttling counters must not leak from one test into the next
 
 
 def make_user(username: str, *, staff: bool = False):

@@ -1,8 +1,10 @@
 import logging
 import uuid
+from io import StringIO
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 
 from delivery.events import CATALOG, catalog_markdown
 from mkwebhooks.api.middleware import RequestIdLogFilter
@@ -102,3 +104,26 @@ def test_api_paths_that_match_nothing_answer_json_even_in_debug(editor, settings
         response = editor.get(path)
         assert response.status_code == 404
         assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_is_throttled_per_token(editor, project, settings):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "API_RATE": "3/min"}
+    statuses = [editor.get("/api/v1/projects/studio").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = editor.get("/api/v1/projects/studio")
+    assert response.json()["error"]["code"] == "throttled" and int(response["Retry-After"]) > 0
+
+
+def test_a_regenerated_token_revokes_the_old_one(db):
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    user = get_user_model().objects.create_user("rotating", is_staff=True)
+    old = Token.objects.create(user=user).key
+    call_command("drf_create_token", "-r", "rotating", stdout=StringIO())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {old}")
+    assert client.get("/api/v1/projects").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.get(user=user).key}")
+    assert client.get("/api/v1/projects").status_code == 200

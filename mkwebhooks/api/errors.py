@@ -1,6 +1,7 @@
 """The one error body of the API (SPEC §1), for every failure, including unexpected ones."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
@@ -102,6 +103,8 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     )
     if error.status == status.HTTP_401_UNAUTHORIZED:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        response["Retry-After"] = str(math.ceil(exc.wait))
     return response
 
 
