@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/15
 # Fixed keys for the test runs only; never use these anywhere else.
-TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
+TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	MKWEBHOOKS_ENCRYPTION_KEYS=yDSI4yrCk2xkrKTpwYgHRhRbb12dLmRhuZ0XKI7LLY0=
 
 .PHONY: demo run test lint install migrate clean

@@ -1,7 +1,11 @@
+import os
+import subprocess
+import sys
 from io import StringIO
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.checks import run_checks
 from django.core.management import call_command
 
@@ -97,3 +101,31 @@ def test_rotate_command_moves_every_secret_to_the_newest_key(project, settings, 
     use_keys(settings, NEW)  # the old key can go now
     assert RuleSecret.objects.get().value.reveal() == "Bearer top-secret"
     assert SigningKey.objects.get().secret.reveal().startswith("whsec_")
+
+
+def test_production_configuration_passes_check_deploy(tmp_path):
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",  # never connected to
+        "DJANGO_SECRET_KEY": "x" * 60 + "production-like-secret-key-0123456789",
+        "MKWEBHOOKS_ENCRYPTION_KEYS": NEW,
+        "DJANGO_DEBUG": "0",
+    }
+    env.pop("DJANGO_SECURE_SSL_REDIRECT", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_with_insecure_defaults():
+    env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "0"}
+    for name in ("DJANGO_SECRET_KEY", "MKWEBHOOKS_ENCRYPTION_KEYS"):
+        env.pop(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "mkwebhooks.E002" in result.stderr and "mkwebhooks.E003" in result.stderr
