@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_q",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "mkwebhooks.apps.CoreConfig",
     "mkwebhooks.projects",
     "mkwebhooks.media",
@@ -135,7 +137,20 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["mkwebhooks.api.parsers.StrictJSONParser"],
     "EXCEPTION_HANDLER": "mkwebhooks.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["mkwebhooks.api.throttling.TokenRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "mkwebhooks API",
+    "DESCRIPTION": "MK.IO-style webhook rules, media resources and delivery history.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "DISABLE_ERRORS_AND_WARNINGS": True,  # views build bodies by hand; the hook documents them
+    "SWAGGER_UI_DIST": "SIDECAR",  # assets served from this server, no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["mkwebhooks.api.schema.add_conventions"],
 }
 
 BROKER_URL = os.environ.get("MKWEBHOOKS_BROKER_URL", "")
