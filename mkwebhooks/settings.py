@@ -146,7 +146,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "MK.IO-style webhook rules, media resources and delivery history.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "DISABLE_ERRORS_AND_WARNINGS": True,  # views build bodies by hand; the hook documents them
+    # Views build bodies by hand; the hook in mkwebhooks/api/schema.py documents them.
+    "DISABLE_ERRORS_AND_WARNINGS": True,
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # assets served from this server, no CDN
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
