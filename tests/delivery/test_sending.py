@@ -225,3 +225,18 @@ def test_re_enabling_a_rule_clears_the_disabled_reason(project, editor):
     response = editor.patch(path, {"spec": {"enabled": True}}, format="json")
     status = response.json()["status"]
     assert (status["disabledReason"], status["disabledAt"]) == (None, None)
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["localhost", "127.1", "0x7f.1", "2130706433", "0177.0.0.1", "[::1]", "[::ffff:127.0.0.1]"],
+)
+def test_loopback_spellings_are_refused_at_send_time(project, receiver, settings, host):
+    port = receiver.url.rsplit(":", 1)[1]
+    loopback = ["127.0.0.0/8", "::1/128"]
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ALLOWED_TARGET_NETWORKS": loopback}
+    rule, delivery = transition(project, f"http://{host}:{port}/hook")  # allowed while saving
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ALLOWED_TARGET_NETWORKS": []}
+    logged = attempt(delivery).attempt_log.get()
+    assert logged.error_class in {"blocked_target", "dns"}
+    assert receiver.requests == []
