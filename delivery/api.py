@@ -15,8 +15,9 @@ from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Attempt, Delivery
 from delivery.selectors import deliveries_of_rule, queue_health
+from delivery.services import delivery_test_send
 from mkwebhooks.api.envelope import iso
-from mkwebhooks.api.errors import not_found, validation_error
+from mkwebhooks.api.errors import APIError, not_found, validation_error
 from mkwebhooks.api.pagination import paginate
 from mkwebhooks.projects.access import project_for
 from mkwebhooks.projects.models import Role
@@ -113,6 +114,22 @@ def moment(data, key: str):
             {key: "must be an ISO 8601 time with a zone, e.g. 2026-12-01T00:00Z."}
         )
     return value
+
+
+class SendTestEvent(APIView):
+    """POST .../test {"type": …}: a synthetic event to this rule, marked test=true."""
+
+    def post(self, request, project, name):
+        rule = rule_for(request, project, name, Role.EDITOR)
+        valid = [t.name for t in enabled_event_types()]
+        event_type = (
+            request.data.get("type", rule.events[0]) if isinstance(request.data, dict) else None
+        )
+        if event_type not in valid:
+            raise validation_error({"type": f"must be one of {', '.join(valid)}."})
+        if not rule.enabled:
+            raise APIError(409, "rule_disabled", "Enable the rule before sending it a test event.")
+        return Response(delivery_body(delivery_test_send(rule=rule, event_type=event_type)), 202)
 
 
 class EventTypes(APIView):

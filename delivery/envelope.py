@@ -24,7 +24,7 @@ SEQUENCE_DIGITS = 12
 
 
 def cloud_event(event: Event) -> dict:
-    return {
+    envelope = {
         "specversion": "1.0",
         "id": str(event.id),
         "type": event.type,
@@ -34,6 +34,9 @@ def cloud_event(event: Event) -> dict:
         "sequence": f"{event.sequence:0{SEQUENCE_DIGITS}d}",
         "data": event.data,
     }
+    if event.test:
+        envelope["test"] = True  # a CloudEvents extension attribute: not a real transition
+    return envelope
 
 
 def encode(event: Event) -> bytes:

@@ -19,6 +19,8 @@ class Event(models.Model):
     sequence = models.PositiveBigIntegerField()
     time = models.DateTimeField()
     data = models.JSONField()
+    # A synthetic event an operator sent to check a receiver (extension attribute "test").
+    test = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -47,12 +47,11 @@ def event_record(*, resource, previous_state: str, state: str) -> Event | None:
     if event_type is None:
         return None
     source = resource.source
-    last = Event.objects.filter(source=source).aggregate(last=Max("sequence"))["last"]
     event = Event.objects.create(
         project_id=resource.project_id,
         type=event_type.name,
         source=source,
-        sequence=(last or 0) + 1,
+        sequence=next_sequence(source),
         time=resource.last_modified,
         data={
             "projectName": resource.project.name,
@@ -64,6 +63,30 @@ def event_record(*, resource, previous_state: str, state: str) -> Event | None:
     rules = rules_subscribed(project_id=resource.project_id, event_type=event_type.name)
     deliveries_create(event=event, rules=rules)
     return event
+
+
+def next_sequence(source: str) -> int:
+    last = Event.objects.filter(source=source).aggregate(last=Max("sequence"))["last"]
+    return (last or 0) + 1
+
+
+@transaction.atomic
+def delivery_test_send(*, rule: WebhookRule, event_type: str) -> Delivery:
+    """Send a synthetic event of `event_type` to one rule, logged like any delivery."""
+    source = f"/api/v1/projects/{rule.project.name}/webhook/rules/{rule.name}/test"
+    now = timezone.now()
+    resource = {"name": "test", "id": source, "type": "MediaKind/Test", "properties": {}}
+    event = Event.objects.create(
+        project_id=rule.project_id,
+        type=event_type,
+        source=source,
+        sequence=next_sequence(source),
+        time=now,
+        data={"projectName": rule.project.name, "previousState": None, "state": None,
+              "resource": resource},
+        test=True,
+    )  # fmt: skip
+    return deliveries_create(event=event, rules=[rule])[0]
 
 
 def deliveries_create(*, event: Event, rules: list[WebhookRule]) -> list[Delivery]:

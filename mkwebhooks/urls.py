@@ -18,6 +18,7 @@ api_v1 = [
     path(f"{RULES}/<str:name>", rules_api.RuleDetail.as_view()),
     path(f"{RULES}/<str:name>/signingSecret", rules_api.SigningSecret.as_view()),
     path(f"{RULES}/<str:name>/history", rules_api.RuleHistory.as_view()),
+    path(f"{RULES}/<str:name>/test", delivery_api.SendTestEvent.as_view()),
     path(f"{RULES}/<str:name>/events", delivery_api.RuleEvents.as_view()),
     path(f"{RULES}/<str:name>/events/redeliver", delivery_api.RedeliverFailed.as_view()),
     path(

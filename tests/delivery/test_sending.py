@@ -240,3 +240,17 @@ def test_loopback_spellings_are_refused_at_send_time(project, receiver, settings
     logged = attempt(delivery).attempt_log.get()
     assert logged.error_class in {"blocked_target", "dns"}
     assert receiver.requests == []
+
+
+def test_test_event_is_marked_and_logged_like_any_delivery(project, editor, receiver):
+    factories.rule(project, receiver.url)
+    path = "/api/v1/projects/studio/webhook/rules/hook/test"
+    response = editor.post(path, {"type": "MediaKind.JobFinished"}, format="json")
+    assert response.status_code == 202
+    delivery = Delivery.objects.get(uuid=response.json()["id"])
+    attempt(delivery)
+    event = from_http(receiver.requests[0].headers, receiver.requests[0].body)
+    assert event["type"] == "MediaKind.JobFinished" and event["test"] is True
+    history = editor.get("/api/v1/projects/studio/webhook/rules/hook/events").json()["value"]
+    assert history[0]["status"] == "Sent"
+    assert editor.post(path, {"type": "Nope"}, format="json").status_code == 400
