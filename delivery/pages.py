@@ -1,20 +1,25 @@
 """Delivery-log pages for operators: what was sent, what came back, and a re-deliver button."""
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from delivery.envelope import cloud_event
-from delivery.events import CATALOG
-from delivery.maintenance import delivery_redeliver
+from delivery.events import CATALOG, enabled_event_types
+from delivery.health import rule_health
+from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Delivery
+from delivery.services import delivery_test_send
 from mkwebhooks.projects.access import has_role, projects_visible_to
 from mkwebhooks.projects.models import Role
+from rules.models import WebhookRule
 
 PAGE = 50
 
@@ -78,3 +83,49 @@ def redeliver(request, delivery_id):
     new = delivery_redeliver(delivery=delivery)
     messages.success(request, "Queued again with the same event id.")
     return redirect("deliveries:detail", delivery_id=new.uuid)
+
+
+def visible_rule(request, project: str, name: str, needed: Role) -> WebhookRule:
+    rule = WebhookRule.objects.select_related("project").filter(project__name=project, name=name)
+    rule = rule.first()
+    if rule is None or not has_role(request.user, rule.project, Role.VIEWER):
+        raise Http404("No such rule.")
+    if not has_role(request.user, rule.project, needed):
+        raise PermissionDenied
+    return rule
+
+
+@login_required
+def rule_health_page(request, project, name):
+    rule = visible_rule(request, project, name, Role.VIEWER)
+    context = {
+        "rule": rule,
+        "health": rule_health(rule),
+        "can_act": has_role(request.user, rule.project, Role.EDITOR),
+        "types": [t.name for t in enabled_event_types()],
+    }
+    return render(request, "delivery/rule_health.html", context)
+
+
+@login_required
+@require_POST
+def rule_test_event(request, project, name):
+    rule = visible_rule(request, project, name, Role.EDITOR)
+    event_type = request.POST.get("type", "")
+    if event_type not in {t.name for t in enabled_event_types()} or not rule.enabled:
+        messages.error(request, "Choose a known event type, and enable the rule first.")
+    else:
+        delivery = delivery_test_send(rule=rule, event_type=event_type)
+        messages.success(request, f"Test event {event_type} queued.")
+        return redirect("deliveries:detail", delivery_id=delivery.uuid)
+    return redirect("deliveries:rule", project=project, name=name)
+
+
+@login_required
+@require_POST
+def rule_redeliver_failed(request, project, name):
+    rule = visible_rule(request, project, name, Role.EDITOR)
+    now = timezone.now()
+    count = deliveries_redeliver_failed(rule=rule, since=now - timedelta(days=1), until=now)
+    messages.success(request, f"{count} failed deliveries of the last 24 h queued again.")
+    return redirect("deliveries:rule", project=project, name=name)

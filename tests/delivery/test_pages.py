@@ -2,6 +2,7 @@ from django.test import Client
 
 from delivery.models import Delivery
 from delivery.services import delivery_claim, delivery_send
+from mkwebhooks.devtools.receiver import Receiver
 from mkwebhooks.projects.models import Membership, Project, Role
 from tests import factories
 from tests.conftest import make_user
@@ -69,3 +70,19 @@ def test_api_redeliver_keeps_the_event_id(project, editor, receiver):
     assert response.status_code == 202
     assert response.json()["eventId"] == str(delivery.event_id)
     assert response.json()["status"] == "Pending"
+
+
+def test_rule_health_page_charts_attempts_and_acts(project, receiver):
+    delivered(project, receiver.url)
+    with Receiver([500]) as failing:
+        delivered(Project.objects.create(name="other"), failing.url)
+    editor = logged_in(project, Role.EDITOR)
+    page = editor.get("/deliveries/rules/studio/hook/").content.decode()
+    assert "<svg" in page and "100.0 %" in page and "1 succeeded, 0 failed" in page
+    response = editor.post("/deliveries/rules/studio/hook/test", {"type": "MediaKind.JobFinished"})
+    assert response.status_code == 302
+    assert Delivery.objects.filter(event__test=True, rule__name="hook").count() == 1
+    viewer = logged_in(project, Role.VIEWER)
+    assert "Send a test event" not in viewer.get("/deliveries/rules/studio/hook/").content.decode()
+    assert viewer.post("/deliveries/rules/studio/hook/test", {"type": "x"}).status_code == 403
+    assert viewer.get("/deliveries/rules/other/hook/").status_code == 404
