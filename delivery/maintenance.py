@@ -34,11 +34,11 @@ def deliveries_redeliver_failed(
 
 
 def deliveries_purge(*, before, progress: Callable[[int], None] = lambda n: None) -> int:
-    """Delete deliveries (with their attempts) created before `before`, then orphaned events.
-
-    Small batches keep each delete's locks short on a busy database.
+    """Delete final deliveries (with their attempts) created before `before`, then orphaned
+    events. Open ones are kept whatever their age. Small batches keep each delete's locks short.
     """
-    old = Delivery.objects.filter(created__lt=before)
+    final = (Delivery.Status.SENT, Delivery.Status.FAILED)
+    old = Delivery.objects.filter(created__lt=before, status__in=final)
     deleted = 0
     while ids := list(old.values_list("pk", flat=True)[:BATCH]):
         Delivery.objects.filter(pk__in=ids).delete()

@@ -1,11 +1,13 @@
 """Delivery-log pages for operators: what was sent, what came back, and a re-deliver button."""
 
 import json
+import uuid
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -30,7 +32,8 @@ def delivery_list(request):
     deliveries = Delivery.objects.filter(rule__project__in=projects).select_related(
         "event", "rule__project"
     )
-    filters = {k: request.GET.get(k, "") for k in ("project", "rule", "status", "type", "before")}
+    keys = ("project", "rule", "status", "type", "q", "before")
+    filters = {k: request.GET.get(k, "").strip() for k in keys}
     if filters["project"]:
         deliveries = deliveries.filter(rule__project__name=filters["project"])
     if filters["rule"]:
@@ -39,6 +42,9 @@ def delivery_list(request):
         deliveries = deliveries.filter(status=filters["status"])
     if filters["type"]:
         deliveries = deliveries.filter(event__type=filters["type"])
+    if filters["q"]:  # an event id, or (part of) a resource's source path
+        deliveries = deliveries.filter(event_match(filters["q"]))
+    counts = dict(deliveries.values_list("status").annotate(n=Count("pk")).order_by())
     if filters["before"].isdigit():  # keyset paging on the primary key
         deliveries = deliveries.filter(pk__lt=int(filters["before"]))
     rows = list(deliveries.order_by("-pk")[: PAGE + 1])
@@ -46,11 +52,19 @@ def delivery_list(request):
         "deliveries": rows[:PAGE],
         "next_before": rows[PAGE - 1].pk if len(rows) > PAGE else None,
         "filters": filters,
+        "counts": {status: counts.get(status, 0) for status in Delivery.Status.values},
         "projects": projects,
         "statuses": Delivery.Status.values,
         "types": [t.name for t in CATALOG],
     }
     return render(request, "delivery/list.html", context)
+
+
+def event_match(text: str) -> Q:
+    try:
+        return Q(event_id=uuid.UUID(text))
+    except ValueError:
+        return Q(event__source__contains=text)
 
 
 def visible_delivery(request, delivery_id, needed: Role) -> Delivery:

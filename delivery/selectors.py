@@ -21,10 +21,13 @@ def queue_health() -> dict:
     now = timezone.now()
     due = Delivery.objects.filter(
         status__in=(Delivery.Status.PENDING, Delivery.Status.RETRYING), next_attempt_at__lte=now
-    )
+    ).exclude(leased_until__gt=now)  # in flight is not waiting
     oldest = due.aggregate(oldest=Min("next_attempt_at"))["oldest"]
     beat = Heartbeat.objects.filter(name="sweeper").first()
+    age = (now - beat.seen_at).total_seconds() if beat else None
     return {
+        # The sweeper runs every minute; much older means no worker is taking tasks.
+        "worker": "ok" if age is not None and age < 180 else "stale",
         "dueDeliveries": due.count(),
         "oldestDueAgeSeconds": round((now - oldest).total_seconds(), 1) if oldest else 0,
         "workerLastSeenSecondsAgo": round((now - beat.seen_at).total_seconds(), 1)

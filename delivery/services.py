@@ -122,6 +122,16 @@ def deliveries_enqueue(ids: list[int]) -> None:
             return
 
 
+def delivery_send_safely(delivery: Delivery) -> Attempt:
+    """Send, and record even a failure of our own, so no delivery is left in flight."""
+    try:
+        return delivery_send(delivery)
+    except Exception as exc:  # a bug must cost one attempt, not the retry schedule
+        logger.exception("delivery %s: internal error while sending", delivery.uuid)
+        result = transport.Result(0, error_class="internal", error_detail=type(exc).__name__)
+        return delivery_attempt_record(delivery, result, timezone.now(), delivery.rule.url, {})
+
+
 def delivery_claim(delivery_id: int) -> Delivery | None:
     """Take the lease on a due delivery and open its next attempt; None if not ours to send.
 
@@ -223,21 +233,24 @@ def delivery_attempt_record(
     delay = (
         None if result.ok else retry_delay(attempts_made=delivery.attempts, result=result, now=now)
     )
+    outcome = {"last_attempt_at": now, "leased_until": None}
     if result.ok:
-        delivery.status, delivery.next_attempt_at = Delivery.Status.SENT, None
+        outcome |= {"status": Delivery.Status.SENT, "next_attempt_at": None}
     elif delay is None:
-        delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
-        delivery.final_reason = result.error_detail or result.error_class
+        outcome |= {"status": Delivery.Status.FAILED, "next_attempt_at": None,
+                    "final_reason": result.error_detail or result.error_class}  # fmt: skip
     else:
-        delivery.status = Delivery.Status.RETRYING
-        delivery.next_attempt_at, delivery.enqueued_at = now + timedelta(seconds=delay), None
-    delivery.last_attempt_at, delivery.leased_until = now, None
-    delivery.save(
-        update_fields=[
-            "status", "next_attempt_at", "enqueued_at", "leased_until", "last_attempt_at",
-            "final_reason",
-        ]
-    )  # fmt: skip
+        outcome |= {"status": Delivery.Status.RETRYING, "enqueued_at": None,
+                    "next_attempt_at": now + timedelta(seconds=delay)}  # fmt: skip
+    # Only while this worker still holds the lease: a late worker must not overwrite
+    # the outcome of a newer attempt.
+    held = Delivery.objects.filter(pk=delivery.pk, leased_until=delivery.leased_until)
+    if not held.update(**outcome):
+        logger.warning("delivery %s: lease lost before attempt %d was recorded",
+                       delivery.uuid, attempt.number)  # fmt: skip
+        return attempt
+    for field, value in outcome.items():
+        setattr(delivery, field, value)
     rule_health_record(delivery.rule, result, now)
     logger.info(
         "delivery event=%s rule=%s attempt=%d outcome=%s status=%s duration_ms=%d",

@@ -9,7 +9,7 @@ from delivery.maintenance import deliveries_purge
 from delivery.services import (
     deliveries_wake_due,
     delivery_claim,
-    delivery_send,
+    delivery_send_safely,
     heartbeat_record,
 )
 from mkwebhooks.conf import webhook_settings
@@ -20,7 +20,7 @@ HEARTBEAT_EVERY = 10  # seconds; /healthz reads it
 def deliver(delivery_id: int) -> None:
     delivery = delivery_claim(delivery_id)
     if delivery is not None:
-        delivery_send(delivery)
+        delivery_send_safely(delivery)
 
 
 def sweep() -> int:

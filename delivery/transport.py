@@ -149,6 +149,8 @@ def exception_error(exc: requests.RequestException) -> tuple[str, str]:
         return "timeout", f"no complete answer in time ({type(exc).__name__})"
     if isinstance(exc, requests.exceptions.SSLError):
         return "tls", "TLS handshake or certificate failure"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "connection", "the answer was cut off before its end"
     if isinstance(exc, requests.ConnectionError):
         if "NameResolution" in text or "getaddrinfo" in text:
             return "dns", "the host name could not be resolved"

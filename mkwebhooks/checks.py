@@ -57,16 +57,28 @@ def check_task_timeouts(app_configs, **kwargs):
     """A task still running must never be handed to a second worker."""
     cluster = settings.Q_CLUSTER
     timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
-    longest_task = max(webhook_settings.TOTAL_TIMEOUT, webhook_settings.SWEEP_SECONDS)
+    # An attempt can take the DNS lookup plus the whole deadline, plus recording it.
+    longest_send = webhook_settings.CONNECT_TIMEOUT + webhook_settings.TOTAL_TIMEOUT + 5
+    longest_task = max(longest_send, webhook_settings.SWEEP_SECONDS)
+    problems = []
     if not timeout or retry <= timeout or longest_task >= timeout:
-        return [
+        problems.append(
             Error(
                 f"Q_CLUSTER timeout={timeout}, retry={retry} cannot hold a {longest_task} s task.",
-                hint="Keep the HTTP deadline and SWEEP_SECONDS < timeout < retry.",
+                hint="Keep CONNECT_TIMEOUT + TOTAL_TIMEOUT + 5, SWEEP_SECONDS < timeout < retry.",
                 id="mkwebhooks.E004",
             )
-        ]
-    return []
+        )
+    if longest_send >= webhook_settings.LEASE_SECONDS:
+        problems.append(
+            Error(
+                f"MKWEBHOOKS_LEASE_SECONDS={webhook_settings.LEASE_SECONDS} is shorter than one "
+                f"attempt can take ({longest_send:g} s): a second worker would send it again.",
+                hint="Keep LEASE_SECONDS > CONNECT_TIMEOUT + TOTAL_TIMEOUT + 5.",
+                id="mkwebhooks.E006",
+            )
+        )
+    return problems
 
 
 @register()

@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed
+from delivery.services import delivery_test_send
 from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
 from rules.audit import rule_change_record, rule_snapshot
@@ -132,7 +133,32 @@ class WebhookRuleAdmin(admin.ModelAdmin):
     search_fields = ["name", "url"]
     readonly_fields = ["disabled_reason", "disabled_at", "created", "updated"]
     inlines = [RuleSecretInline, RuleChangeInline]
-    actions = ["redeliver_failed_last_day"]
+    actions = ["enable", "disable", "send_test_event", "redeliver_failed_last_day"]
+
+    @admin.action(description="Enable selected rules")
+    def enable(self, request, queryset):
+        self.save_each(request, queryset, enabled=True)
+
+    @admin.action(description="Disable selected rules")
+    def disable(self, request, queryset):
+        self.save_each(request, queryset, enabled=False)
+
+    def save_each(self, request, queryset, **fields):
+        for rule in queryset:
+            before = rule_snapshot(rule)
+            for name, value in fields.items():
+                setattr(rule, name, value)
+            rule.updated_by = request.user
+            rule.save()
+            rule_change_record(rule=rule, user=request.user, before=before)
+        self.message_user(request, f"{queryset.count()} rules updated.", messages.SUCCESS)
+
+    @admin.action(description="Send a test event (each rule's first event type)")
+    def send_test_event(self, request, queryset):
+        enabled = [rule for rule in queryset if rule.enabled]
+        for rule in enabled:
+            delivery_test_send(rule=rule, event_type=rule.events[0])
+        self.message_user(request, f"Test events queued for {len(enabled)} enabled rules.")
 
     @admin.action(description="Re-deliver the failed deliveries of the last 24 h")
     def redeliver_failed_last_day(self, request, queryset):

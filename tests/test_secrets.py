@@ -129,3 +129,8 @@ def test_production_refuses_to_start_with_insecure_defaults():
     )  # fmt: skip
     assert result.returncode != 0
     assert "mkwebhooks.E002" in result.stderr and "mkwebhooks.E003" in result.stderr
+
+
+def test_a_lease_shorter_than_an_attempt_fails_the_check(settings, db):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "LEASE_SECONDS": 5}
+    assert "mkwebhooks.E006" in {message.id for message in run_checks()}

@@ -23,6 +23,8 @@ from tests.delivery.test_end_to_end import wait_until
 from tests.servers import RawServer, endless_body, slow_headers
 
 pytestmark = pytest.mark.cluster
+# The shortest lease the system check allows: longer than one whole attempt can take.
+SHORT_LEASE = {"LEASE_SECONDS": 9, "CONNECT_TIMEOUT": 1.0, "TOTAL_TIMEOUT": 2.0}
 
 
 @pytest.fixture
@@ -52,11 +54,11 @@ def start_job(project, name="job1"):
 def test_kill_9_mid_delivery_then_a_new_cluster_sends_it(clusters, sweeper, project):
     with Receiver([(200, {}, 20), 200]) as holding:  # holds the first request open
         factories.rule(project, holding.url)
-        first, _ = clusters.start(LEASE_SECONDS=3)
+        first, _ = clusters.start(**SHORT_LEASE)
         start_job(project)
         holding.wait_for(1)
         clusters.kill9(first)
-        clusters.start(LEASE_SECONDS=3)
+        clusters.start(**SHORT_LEASE)
         wait_until(lambda: Delivery.objects.filter(status="Sent").exists(), timeout=30)
         assert 1 <= len(holding.requests) <= 2
     delivery = Delivery.objects.get()

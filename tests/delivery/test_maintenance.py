@@ -73,3 +73,11 @@ def test_purge_deletes_old_records_only(project):
     assert "2 deliveries older than 30 days deleted" in out.getvalue()
     assert Delivery.objects.count() == 1 and Event.objects.count() == 1
     assert not Attempt.objects.exists()
+
+
+def test_purge_keeps_open_deliveries_whatever_their_age(project):
+    failed_deliveries(project, 2)
+    Delivery.objects.update(created=timezone.now() - timedelta(days=40))
+    Delivery.objects.filter(pk=Delivery.objects.first().pk).update(status="Retrying")
+    call_command("purge_deliveries", days=1, stdout=StringIO())
+    assert list(Delivery.objects.values_list("status", flat=True)) == ["Retrying"]

@@ -86,3 +86,12 @@ def test_rule_health_page_charts_attempts_and_acts(project, receiver):
     assert "Send a test event" not in viewer.get("/deliveries/rules/studio/hook/").content.decode()
     assert viewer.post("/deliveries/rules/studio/hook/test", {"type": "x"}).status_code == 403
     assert viewer.get("/deliveries/rules/other/hook/").status_code == 404
+
+
+def test_list_counts_statuses_and_searches_by_event_id(project, receiver):
+    delivery = delivered(project, receiver.url)
+    page = logged_in(project, Role.VIEWER)
+    found = page.get("/deliveries/", {"q": str(delivery.event_id)}).content.decode()
+    assert "Sent 1" in found and str(delivery.uuid) in found
+    missing = page.get("/deliveries/", {"q": "/no/such/source"}).content.decode()
+    assert "No deliveries match" in missing and "Sent 0" in missing

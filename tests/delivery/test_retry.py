@@ -45,3 +45,7 @@ def test_retry_after_seconds_and_http_date():
 def test_retry_after_is_capped():
     result = failure(**{"retry-after": str(10**9)})
     assert retry_delay(attempts_made=1, result=result, now=NOW) == 36000
+
+
+def test_retry_after_in_other_digits_is_ignored():
+    assert parse_retry_after("²", NOW) is None and parse_retry_after("١٢", NOW) is None

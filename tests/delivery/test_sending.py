@@ -254,3 +254,29 @@ def test_test_event_is_marked_and_logged_like_any_delivery(project, editor, rece
     history = editor.get("/api/v1/projects/studio/webhook/rules/hook/events").json()["value"]
     assert history[0]["status"] == "Sent"
     assert editor.post(path, {"type": "Nope"}, format="json").status_code == 400
+
+
+def test_a_late_worker_does_not_overwrite_a_newer_outcome(project, receiver):
+    rule, delivery = transition(project, receiver.url)
+    claimed = delivery_claim(delivery.pk)
+    newer = timezone.now() + timedelta(minutes=5)
+    Delivery.objects.filter(pk=delivery.pk).update(leased_until=newer, status="Sent")
+    delivery_send(claimed)  # its lease was taken over meanwhile
+    delivery.refresh_from_db()
+    assert delivery.leased_until == newer and delivery.status == "Sent"
+    assert delivery.attempt_log.get().response_status == 204  # the attempt itself is kept
+
+
+def test_an_internal_error_costs_one_attempt_not_the_schedule(project, receiver, monkeypatch):
+    from delivery import services
+
+    rule, delivery = transition(project, receiver.url)
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(services.transport, "post", broken)  # stands in for any bug of ours
+    services.delivery_send_safely(delivery_claim(delivery.pk))
+    delivery.refresh_from_db()
+    assert delivery.status == "Retrying" and delivery.leased_until is None
+    assert delivery.attempt_log.get().outcome == "internal"

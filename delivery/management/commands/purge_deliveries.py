@@ -10,7 +10,7 @@ from mkwebhooks.progress import Progress
 
 
 class Command(BaseCommand):
-    help = "Delete delivery records (and their attempts and events) older than N days."
+    help = "Delete final delivery records (with attempts and events) older than N days."
 
     def add_arguments(self, parser):
         parser.add_argument(
