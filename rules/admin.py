@@ -100,9 +100,10 @@ class WebhookRuleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["events"].choices = [
-            (t.name, f"{t.name} — {t.description}") for t in enabled_event_types()
-        ]
+        groups: dict[str, list] = {}
+        for t in enabled_event_types():  # checkboxes grouped by resource, from the catalog
+            groups.setdefault(t.resource, []).append((t.name, f"{t.name} — {t.description}"))
+        self.fields["events"].choices = list(groups.items())
 
     def clean(self):
         cleaned = super().clean()
