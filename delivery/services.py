@@ -20,6 +20,7 @@ from delivery import transport
 from delivery.envelope import encode, outgoing_request
 from delivery.events import event_type_for
 from delivery.models import Attempt, Delivery, Event, Heartbeat
+from delivery.notifications import rule_notice_change
 from delivery.retry import retry_delay
 from mkwebhooks.conf import webhook_settings
 from mkwebhooks.media.representations import represent
@@ -262,17 +263,29 @@ def delivery_attempt_record(
 
 def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None:
     """Track the rule's run of failures; disable it on 410 Gone or after failing too long."""
+    rules = WebhookRule.objects.filter(pk=rule.pk)
     if result.ok:
-        if rule.failing_since is not None:
-            WebhookRule.objects.filter(pk=rule.pk).update(failing_since=None)
+        rules.exclude(failing_since=None, consecutive_failures=0).update(
+            failing_since=None, consecutive_failures=0
+        )
+        if rule.health_notice:  # as loaded at claim time; the change itself is conditional
+            rule_notice_change(rule=rule, notice="", detail="Deliveries succeed again.")
         return
+    rules.update(consecutive_failures=F("consecutive_failures") + 1)
+    rules.filter(failing_since__isnull=True).update(failing_since=now)
+    failing_for = now - (rule.failing_since or now)
+    days = webhook_settings.DISABLE_AFTER_FAILING_FOR / 86400
     if result.error_class == "gone":
-        rule_disable(rule=rule, reason="The receiver answered 410 Gone.")
-    elif rule.failing_since is None:
-        WebhookRule.objects.filter(pk=rule.pk, failing_since__isnull=True).update(failing_since=now)
-    elif now - rule.failing_since >= timedelta(seconds=webhook_settings.DISABLE_AFTER_FAILING_FOR):
-        days = webhook_settings.DISABLE_AFTER_FAILING_FOR / 86400
-        rule_disable(rule=rule, reason=f"Every attempt failed for {days:g} days.")
+        disable_reason = "The receiver answered 410 Gone."
+    elif failing_for.total_seconds() >= webhook_settings.DISABLE_AFTER_FAILING_FOR:
+        disable_reason = f"Every attempt failed for {days:g} days."
+    else:
+        disable_reason = None
+    if disable_reason and rule_disable(rule=rule, reason=disable_reason):
+        rule_notice_change(rule=rule, notice="disabled", detail=disable_reason)
+    elif rule.consecutive_failures + 1 >= webhook_settings.FAILING_NOTICE_AFTER:
+        detail = f"{rule.consecutive_failures + 1} attempts in a row failed; the last: "
+        rule_notice_change(rule=rule, notice="failing", detail=detail + result.error_detail)
 
 
 def deliveries_wake_due() -> int:

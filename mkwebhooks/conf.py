@@ -20,6 +20,8 @@ DEFAULTS = {
     "THROTTLED_MIN_DELAY": 60,
     "RETRY_AFTER_CAP": 36000,
     "DISABLE_AFTER_FAILING_FOR": 5 * 24 * 3600,
+    # The project's admins are e-mailed once a rule has failed this many attempts in a row.
+    "FAILING_NOTICE_AFTER": 4,
     "CONNECT_TIMEOUT": 5.0,
     "TOTAL_TIMEOUT": 15.0,
     "MAX_RESPONSE_BYTES": 20_000,

@@ -124,6 +124,16 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     if proxy_header := env_list("DJANGO_SECURE_PROXY_SSL_HEADER"):
         SECURE_PROXY_SSL_HEADER = tuple(proxy_header)
+# Notices to project admins: printed in the embedded mode, SMTP otherwise (EMAIL_HOST etc.).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mkwebhooks@localhost")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/deliveries/"
 

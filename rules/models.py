@@ -18,6 +18,9 @@ class WebhookRule(Tracked):
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Start of the current run of failed attempts (cleared by any success).
     failing_since = models.DateTimeField(null=True, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # What the project's admins were last told ("", "failing" or "disabled"): one e-mail per change.
+    health_notice = models.CharField(max_length=10, blank=True, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "name"], name="unique_rule")]
@@ -29,6 +32,7 @@ class WebhookRule(Tracked):
     def save(self, *args, **kwargs):
         if self.enabled:  # re-enabling clears the engine's reason for disabling it
             self.disabled_reason, self.disabled_at, self.failing_since = "", None, None
+            self.consecutive_failures = 0
         super().save(*args, **kwargs)
 
 

@@ -82,10 +82,12 @@ def rule_delete(*, rule: WebhookRule, user, if_match: str | None = None) -> None
     rule_change_record(rule=rule, user=user, before=before, deleted=True)
 
 
-def rule_disable(*, rule: WebhookRule, reason: str) -> None:
-    """Disable a rule on the delivery engine's behalf, recording why."""
-    WebhookRule.objects.filter(pk=rule.pk, enabled=True).update(
-        enabled=False, disabled_reason=reason[:300], disabled_at=timezone.now()
+def rule_disable(*, rule: WebhookRule, reason: str) -> bool:
+    """Disable a rule on the delivery engine's behalf, recording why; False if it already was."""
+    return bool(
+        WebhookRule.objects.filter(pk=rule.pk, enabled=True).update(
+            enabled=False, disabled_reason=reason[:300], disabled_at=timezone.now()
+        )
     )
 
 
