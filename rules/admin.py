@@ -4,15 +4,21 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed
+from delivery.models import Delivery
 from delivery.services import delivery_test_send
 from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
 from rules.audit import rule_change_record, rule_snapshot
+from rules.keyvalue import KeyValueField
 from rules.models import RuleChange, RuleSecret, WebhookRule
 from rules.services import rule_delete
 from rules.validation import (
@@ -32,7 +38,7 @@ class RuleSecretForm(forms.ModelForm):
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Write-only. Leave blank to keep the stored value.",
+        help_text="Write-only. Blank keeps the stored value; tick Delete to remove it.",
     )
 
     class Meta:
@@ -93,6 +99,8 @@ class RuleChangeInline(admin.TabularInline):
 
 class WebhookRuleForm(forms.ModelForm):
     events = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    headers = KeyValueField(ignore_case=True, help_text="Non-secret headers.")
+    query_params = KeyValueField(ignore_case=False, help_text="Non-secret query parameters.")
 
     class Meta:
         model = WebhookRule
@@ -128,11 +136,13 @@ class WebhookRuleForm(forms.ModelForm):
 @admin.register(WebhookRule)
 class WebhookRuleAdmin(admin.ModelAdmin):
     form = WebhookRuleForm
-    list_display = ["name", "project", "enabled", "url", "event_count", "disabled_reason"]
+    list_display = ["name", "project", "enabled", "url", "event_count", "last_delivery",
+                    "disabled_reason"]  # fmt: skip
     list_filter = ["enabled", "project"]
     list_editable = ["enabled"]
     search_fields = ["name", "url"]
-    readonly_fields = ["disabled_reason", "disabled_at", "created", "updated"]
+    list_select_related = ["project"]
+    readonly_fields = ["disabled_reason", "disabled_at", "created", "updated", "latest_deliveries"]
     inlines = [RuleSecretInline, RuleChangeInline]
     actions = ["enable", "disable", "send_test_event", "redeliver_failed_last_day"]
 
@@ -169,6 +179,41 @@ class WebhookRuleAdmin(admin.ModelAdmin):
             for rule in queryset
         )
         self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+
+    def get_queryset(self, request):
+        latest = Delivery.objects.filter(rule=OuterRef("pk")).order_by("-created", "-id")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(last_status=Subquery(latest.values("status")[:1]))
+        )
+
+    @admin.display(description="last delivery", ordering="last_status")
+    def last_delivery(self, rule: WebhookRule) -> str:
+        return rule.last_status or "—"
+
+    @admin.display(description="latest deliveries")
+    def latest_deliveries(self, rule: WebhookRule) -> str:
+        deliveries = rule.deliveries.select_related("event").order_by("-created", "-id")[:10]
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (reverse("deliveries:detail", args=[d.uuid]), d.created, d.event.type,
+                 d.status, d.attempts)
+                for d in deliveries
+            ),
+        )  # fmt: skip
+        if not rows:
+            return "None yet."
+        return format_html(
+            "<table><thead><tr><th>created</th><th>event type</th><th>status</th>"
+            "<th>attempts</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a href="{}">All deliveries of this rule</a></p>',
+            rows,
+            reverse("deliveries:list") + "?" + urlencode({"project": rule.project.name,
+                                                          "rule": rule.name}),
+        )  # fmt: skip
 
     @admin.display(description="events")
     def event_count(self, rule: WebhookRule) -> int:

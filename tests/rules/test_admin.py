@@ -1,5 +1,6 @@
 """Rules in admin: secrets are write-only inputs, blank keeps the stored value."""
 
+from delivery.models import Delivery
 from rules.models import RuleSecret, WebhookRule
 from tests import factories
 
@@ -13,8 +14,10 @@ def rule_form(project, **overrides) -> dict:
         "enabled": "on",
         "url": "https://hooks.example.com/admin",
         "events": ["MediaKind.JobStarted"],
-        "headers": '{"X-Team": "media"}',
-        "query_params": "{}",
+        "headers-key": ["X-Team", ""],  # key/value rows; blank rows are ignored
+        "headers-value": ["media", ""],
+        "query_params-key": [""],
+        "query_params-value": [""],
         "secrets-TOTAL_FORMS": "1",
         "secrets-INITIAL_FORMS": "0",
         "secrets-0-location": "header",
@@ -31,6 +34,7 @@ def test_admin_creates_a_rule_with_a_secret_it_never_shows(admin_client, project
     assert response.status_code == 302, response.content.decode()[-3000:]
     rule = WebhookRule.objects.get()
     assert rule.secrets.get().value.reveal() == SECRET
+    assert rule.headers == {"X-Team": "media"} and rule.query_params == {}
     page = admin_client.get(f"/admin/rules/webhookrule/{rule.pk}/change/").content.decode()
     assert "Authorization" in page and "********" in page
     assert "admin-typed-secret" not in page
@@ -58,7 +62,7 @@ def test_admin_blank_secret_keeps_the_stored_value(admin_client, project):
 
 
 def test_admin_rejects_what_the_api_rejects(admin_client, project):
-    form = rule_form(project, url="ftp://hooks.example.com/", headers='{"Host": "x"}')
+    form = rule_form(project, url="ftp://hooks.example.com/", **{"headers-key": ["Host"]})
     form["secrets-0-name"] = "Bad Header"
     response = admin_client.post("/admin/rules/webhookrule/add/", form)
     page = response.content.decode()
@@ -78,8 +82,6 @@ def test_delivery_admin_is_read_only_and_filters(admin_client, project):
 
 
 def test_admin_action_redelivers_a_rules_recent_failures(admin_client, project):
-    from delivery.models import Delivery
-
     rule = factories.rule(project, "https://hooks.example.com/")
     job = factories.job(project)
     job.state = "Processing"
@@ -91,3 +93,50 @@ def test_admin_action_redelivers_a_rules_recent_failures(admin_client, project):
     )
     assert response.status_code == 302
     assert Delivery.objects.filter(status="Pending").count() == 1
+
+
+def test_admin_key_value_rows_name_the_problem(admin_client, project):
+    twice = rule_form(project, **{"headers-key": ["X-A", "x-a"], "headers-value": ["1", "2"]})
+    page = admin_client.post("/admin/rules/webhookrule/add/", twice).content.decode()
+    assert "&#x27;x-a&#x27; appears twice." in page
+    nameless = rule_form(project, **{"query_params-key": [""], "query_params-value": ["v"]})
+    page = admin_client.post("/admin/rules/webhookrule/add/", nameless).content.decode()
+    assert "The value &#x27;v&#x27; needs a name." in page
+    assert not WebhookRule.objects.exists()
+
+
+def test_admin_delete_box_removes_a_secret_and_the_trail_says_so(admin_client, project):
+    rule = factories.rule(
+        project, "https://hooks.example.com/", authentication={"headers": {"X-Key": "gone-soon"}}
+    )
+    secret = rule.secrets.get()
+    form = rule_form(
+        project,
+        name=rule.name,
+        **{
+            "secrets-INITIAL_FORMS": "1",
+            "secrets-0-id": str(secret.pk),
+            "secrets-0-rule": str(rule.pk),
+            "secrets-0-name": "X-Key",
+            "secrets-0-value": "",
+            "secrets-0-DELETE": "on",
+        },
+    )
+    response = admin_client.post(f"/admin/rules/webhookrule/{rule.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert not RuleSecret.objects.exists()
+    change = rule.changes.order_by("-created").first()
+    assert "removed" in str(change.changes) and "gone-soon" not in str(change.changes)
+
+
+def test_admin_rule_pages_show_the_latest_deliveries(admin_client, project):
+    rule = factories.rule(project, "https://hooks.example.com/")
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    delivery = Delivery.objects.get()
+    Delivery.objects.update(status="Failed")
+    listing = admin_client.get("/admin/rules/webhookrule/").content.decode()
+    assert '<td class="field-last_delivery">Failed</td>' in listing
+    page = admin_client.get(f"/admin/rules/webhookrule/{rule.pk}/change/").content.decode()
+    assert f'href="/deliveries/{delivery.uuid}/"' in page and "MediaKind.JobStarted" in page
