@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,12 +18,14 @@ from delivery.events import CATALOG, enabled_event_types
 from delivery.health import rule_health
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Delivery
+from delivery.selectors import capped_count, count_label
 from delivery.services import delivery_test_send
 from mkwebhooks.projects.access import has_role, projects_visible_to
 from mkwebhooks.projects.models import Role
 from rules.models import WebhookRule
 
 PAGE = 50
+STATUSES = Delivery.Status.values
 
 
 @login_required
@@ -44,7 +46,7 @@ def delivery_list(request):
         deliveries = deliveries.filter(event__type=filters["type"])
     if filters["q"]:  # an event id, or (part of) a resource's source path
         deliveries = deliveries.filter(event_match(filters["q"]))
-    counts = dict(deliveries.values_list("status").annotate(n=Count("pk")).order_by())
+    counts = {s: count_label(capped_count(deliveries.filter(status=s))) for s in STATUSES}
     if filters["before"].isdigit():  # keyset paging on the primary key
         deliveries = deliveries.filter(pk__lt=int(filters["before"]))
     rows = list(deliveries.order_by("-pk")[: PAGE + 1])
@@ -52,9 +54,9 @@ def delivery_list(request):
         "deliveries": rows[:PAGE],
         "next_before": rows[PAGE - 1].pk if len(rows) > PAGE else None,
         "filters": filters,
-        "counts": {status: counts.get(status, 0) for status in Delivery.Status.values},
+        "counts": counts,
         "projects": projects,
-        "statuses": Delivery.Status.values,
+        "statuses": STATUSES,
         "types": [t.name for t in CATALOG],
     }
     return render(request, "delivery/list.html", context)

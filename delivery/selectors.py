@@ -34,3 +34,15 @@ def queue_health() -> dict:
         if beat
         else None,
     }
+
+
+COUNT_CAP = 10_000  # counting past this is the slow part of a page over millions of rows
+
+
+def capped_count(queryset: QuerySet) -> int:
+    """The number of rows, but at most COUNT_CAP + 1 (read "more than COUNT_CAP")."""
+    return queryset[: COUNT_CAP + 1].count()
+
+
+def count_label(count: int) -> str:
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"

@@ -95,3 +95,25 @@ def test_list_counts_statuses_and_searches_by_event_id(project, receiver):
     assert "Sent 1" in found and str(delivery.uuid) in found
     missing = page.get("/deliveries/", {"q": "/no/such/source"}).content.decode()
     assert "No deliveries match" in missing and "Sent 0" in missing
+
+
+def test_counts_stop_at_the_cap_on_the_log_and_in_admin(project, admin_client, monkeypatch):
+    from delivery import selectors
+    from delivery.admin import CappedPaginator
+
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    monkeypatch.setattr(CappedPaginator, "cap", 2)
+    for name in ("a", "b", "c"):
+        factories.rule(project, "https://hooks.example.com/", name=name)
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    assert Delivery.objects.count() == 3
+    log = admin_client.get("/deliveries/").content.decode()
+    assert "Pending 2+" in log and "Sent 0" in log
+    changelist = admin_client.get("/admin/delivery/delivery/").content.decode()
+    assert "More than 2 deliveries" in changelist
+    assert (
+        admin_client.get("/admin/delivery/delivery/", {"type": "MediaKind.JobStarted"}).status_code
+        == 200
+    )
