@@ -1,6 +1,7 @@
 """The send path against a real receiver on loopback, run in-process (no cluster)."""
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -280,3 +281,49 @@ def test_an_internal_error_costs_one_attempt_not_the_schedule(project, receiver,
     delivery.refresh_from_db()
     assert delivery.status == "Retrying" and delivery.leased_until is None
     assert delivery.attempt_log.get().outcome == "internal"
+
+
+def dns_answers(monkeypatch, host: str, answers: list[str]) -> list[str]:
+    """Public DNS cannot be controlled here, so this one name's answers are scripted:
+    each lookup of `host` takes the next answer (the last repeats); others resolve as usual."""
+    real, asked = socket.getaddrinfo, []
+
+    def getaddrinfo(name, port, *args, **kwargs):
+        if name != host:
+            return real(name, port, *args, **kwargs)
+        asked.append(name)
+        address = answers[min(len(asked), len(answers)) - 1]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return asked
+
+
+def test_rebinding_to_loopback_after_save_is_refused_at_send_time(
+    project, editor, receiver, settings, monkeypatch
+):
+    settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ALLOWED_TARGET_NETWORKS": []}
+    dns_answers(monkeypatch, "rebind.example", ["93.184.216.34", "127.0.0.1"])
+    port = receiver.url.rsplit(":", 1)[1]
+    body = {"spec": {"enabled": True, "url": f"http://rebind.example:{port}/hook",
+                     "events": ["MediaKind.JobStarted"]}}  # fmt: skip
+    response = editor.put("/api/v1/projects/studio/webhook/rules/hook", body, format="json")
+    assert response.status_code in (200, 201), response.json()  # public when saved
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    logged = attempt(Delivery.objects.get()).attempt_log.get()
+    assert logged.error_class == "blocked_target" and "127.0.0.1" in logged.error_detail
+    assert receiver.requests == []
+
+
+def test_the_request_goes_to_the_address_that_was_checked(project, receiver, monkeypatch):
+    # The guard checks 127.0.0.1 (allowed in tests); any later lookup would say
+    # 203.0.113.7 (TEST-NET, unreachable). Delivery only works if nobody looks again.
+    asked = dns_answers(monkeypatch, "pinned.example", ["127.0.0.1", "203.0.113.7"])
+    port = receiver.url.rsplit(":", 1)[1]
+    rule, delivery = transition(project, f"http://pinned.example:{port}/hook")
+    asked.clear()
+    assert attempt(delivery).status == "Sent"
+    assert len(asked) == 1  # the guard's lookup, and no other
+    assert receiver.requests[0].headers["Host"] == f"pinned.example:{port}"
