@@ -57,6 +57,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "mkwebhooks.api.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Admin and page assets from gunicorn itself (after collectstatic), no CDN or nginx needed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -31,9 +31,10 @@ def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def start(args: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
+    """Run `python <args>` (manage.py or a module) in its own process group."""
     output = open(log, "ab") if log else None  # noqa: SIM115 (closed with the process)
     return subprocess.Popen(
-        [sys.executable, MANAGE, *args],
+        [sys.executable, *args],
         env=env,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
@@ -42,11 +43,22 @@ def start(args: list[str], env: dict[str, str], log: Path | None = None) -> subp
 
 
 def start_qcluster(env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
-    return start(["qcluster"], env, log)
+    return start([MANAGE, "qcluster"], env, log)
 
 
 def start_web(port: int, env: dict[str, str], log: Path | None = None) -> subprocess.Popen:
-    process = start(["runserver", f"127.0.0.1:{port}", "--noreload"], env, log)
+    process = start([MANAGE, "runserver", f"127.0.0.1:{port}", "--noreload"], env, log)
+    wait_http(f"http://127.0.0.1:{port}/healthz", process)
+    return process
+
+
+def start_gunicorn(
+    port: int, env: dict[str, str], log: Path | None = None, workers: int = 2
+) -> subprocess.Popen:
+    """The production web server, as docs/DEPLOY.md runs it."""
+    args = ["-m", "gunicorn", "mkwebhooks.wsgi", "--chdir", str(settings.BASE_DIR),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4"]  # fmt: skip
+    process = start(args, env, log)
     wait_http(f"http://127.0.0.1:{port}/healthz", process)
     return process
 
@@ -55,7 +67,7 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{' '.join(process.args[2:])} exited with {process.returncode}")
+            raise RuntimeError(f"{' '.join(process.args[1:])} exited with {process.returncode}")
         try:
             requests.get(url, timeout=1)
             return

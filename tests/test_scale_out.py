@@ -1,0 +1,84 @@
+"""Scale-out: two gunicorn web servers and two qclusters on PostgreSQL + Redis, nothing lost."""
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from itertools import cycle
+
+import pytest
+import requests
+from django.conf import settings
+from rest_framework.authtoken.models import Token
+
+from delivery.models import Delivery
+from mkwebhooks.devtools import processes
+from mkwebhooks.projects.models import Membership, Project, Role
+from tests.conftest import database_url, encryption_keys, make_user, rule_spec
+
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.skipif(
+        settings.EMBEDDED or not settings.BROKER_URL,
+        reason="scale-out runs on PostgreSQL + Redis (the second make test configuration)",
+    ),
+]
+JOBS = 250  # two transitions each: 500 events, one delivery each
+
+
+@pytest.fixture
+def web_servers(transactional_db, tmp_path):
+    env = processes.child_env(
+        {
+            "DATABASE_URL": database_url(),
+            "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
+            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+            "MKWEBHOOKS_API_RATE": "100000/min",
+        }
+    )
+    ports = [processes.free_port(), processes.free_port()]
+    running = [processes.start_gunicorn(p, env, tmp_path / f"web-{p}.log") for p in ports]
+    yield [f"http://127.0.0.1:{port}" for port in ports]
+    for process in running:
+        processes.stop(process)
+
+
+def test_two_web_servers_and_two_clusters_lose_nothing(web_servers, clusters, receiver, capsys):
+    user = make_user("scale-editor")
+    Membership.objects.create(
+        project=Project.objects.create(name="studio"), user=user, role=Role.EDITOR
+    )
+    headers = {"Authorization": f"Bearer {Token.objects.create(user=user).key}"}
+    servers = cycle(web_servers)  # every request to the next web server
+
+    def call(method: str, path: str, body: dict) -> None:
+        url = f"{next(servers)}/api/v1/projects/studio/{path}"
+        response = requests.request(method, url, json=body, headers=headers, timeout=30)
+        assert response.status_code < 300, (path, response.status_code, response.text)
+
+    call("PUT", "webhook/rules/hook", rule_spec(receiver.url))
+    call("PUT", "media/transforms/encode", {})
+    clusters.start(WORKERS=2)
+    clusters.start(WORKERS=2)
+
+    def job_life(n: int) -> None:
+        call("PUT", f"media/transforms/encode/jobs/job-{n}", {})
+        for state in ("Processing", "Finished"):
+            call("PATCH", f"transforms/encode/jobs/job-{n}", {"properties": {"state": state}})
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(job_life, range(JOBS)))
+    deadline = time.monotonic() + 120
+    while Delivery.objects.exclude(status="Sent").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    elapsed = time.monotonic() - started
+
+    assert Delivery.objects.count() == 2 * JOBS
+    assert Delivery.objects.filter(status="Sent").count() == 2 * JOBS
+    received = [json.loads(request.body)["id"] for request in receiver.requests]
+    expected = set(Delivery.objects.values_list("event_id", flat=True))
+    assert {str(event_id) for event_id in expected} == set(received)  # none lost
+    with capsys.disabled():
+        duplicates = len(received) - len(set(received))
+        print(f"\n{2 * JOBS} transitions via 2 gunicorns, 2 qclusters: all Sent in "
+              f"{elapsed:.1f} s, {duplicates} duplicate receipts")  # fmt: skip
