@@ -136,6 +136,11 @@ EMAIL_BACKEND = os.environ.get(
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "mkwebhooks@localhost")
+# A shared cache (redis://…) makes the per-token API rate limit hold across web processes.
+if cache_url := os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+    }
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/deliveries/"
 

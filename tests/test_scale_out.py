@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
 import pytest
+import redis
 import requests
 from django.conf import settings
 from rest_framework.authtoken.models import Token
@@ -26,20 +27,48 @@ JOBS = 250  # two transitions each: 500 events, one delivery each
 
 
 @pytest.fixture
-def web_servers(transactional_db, tmp_path):
-    env = processes.child_env(
-        {
-            "DATABASE_URL": database_url(),
-            "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
-            "DJANGO_SECRET_KEY": settings.SECRET_KEY,
-            "MKWEBHOOKS_API_RATE": "100000/min",
-        }
-    )
-    ports = [processes.free_port(), processes.free_port()]
-    running = [processes.start_gunicorn(p, env, tmp_path / f"web-{p}.log") for p in ports]
-    yield [f"http://127.0.0.1:{port}" for port in ports]
+def start_web_servers(transactional_db, tmp_path):
+    """Return a starter of two gunicorn servers on the test database; stops them after."""
+    running = []
+
+    def start(**extra_env) -> list[str]:
+        env = processes.child_env(
+            {
+                "DATABASE_URL": database_url(),
+                "MKWEBHOOKS_ENCRYPTION_KEYS": ",".join(encryption_keys()),
+                "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+                **extra_env,
+            }
+        )
+        ports = [processes.free_port(), processes.free_port()]
+        running.extend(processes.start_gunicorn(p, env, tmp_path / f"web-{p}.log") for p in ports)
+        return [f"http://127.0.0.1:{port}" for port in ports]
+
+    yield start
     for process in running:
         processes.stop(process)
+
+
+@pytest.fixture
+def web_servers(start_web_servers) -> list[str]:
+    return start_web_servers(MKWEBHOOKS_API_RATE="100000/min")
+
+
+def test_with_a_shared_cache_the_rate_limit_holds_across_web_servers(start_web_servers):
+    limit = 6
+    servers = start_web_servers(
+        MKWEBHOOKS_API_RATE=f"{limit}/min", DJANGO_CACHE_URL=settings.BROKER_URL
+    )
+    token = Token.objects.create(user=make_user("throttled", staff=True))
+    cache = redis.Redis.from_url(settings.BROKER_URL)  # an earlier run's count for this token id
+    for key in cache.scan_iter(f"*throttle_token_token-{token.pk}"):
+        cache.delete(key)
+    statuses = [
+        requests.get(f"{servers[n % 2]}/api/v1/projects", timeout=10,
+                     headers={"Authorization": f"Bearer {token.key}"}).status_code
+        for n in range(limit + 2)
+    ]  # fmt: skip
+    assert statuses == [200] * limit + [429, 429]  # each server alone would allow 2 × limit
 
 
 def test_two_web_servers_and_two_clusters_lose_nothing(web_servers, clusters, receiver, capsys):
