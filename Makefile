@@ -9,7 +9,7 @@ REDIS_URL ?= redis://127.0.0.1:6379/15
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	MKWEBHOOKS_ENCRYPTION_KEYS=yDSI4yrCk2xkrKTpwYgHRhRbb12dLmRhuZ0XKI7LLY0=
 
-.PHONY: demo run test lint install migrate clean
+.PHONY: demo run test lint install migrate clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ test: lint  ## the whole suite: SQLite + ORM broker, then PostgreSQL + Redis whe
 	else \
 		echo "=== Ran: SQLite + ORM broker only (PostgreSQL or Redis did not answer) ==="; \
 	fi
+
+bench: $(STAMP)  ## throughput, latency, fan-out, memory (needs Debian's nginx); pages at 1M rows
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test-db.sqlite3*

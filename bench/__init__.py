@@ -1,0 +1,1 @@
+"""Benchmarks of the delivery engine: `make bench` (see bench/run.py)."""
