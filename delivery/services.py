@@ -9,11 +9,13 @@ or a dead worker only delays a delivery.
 
 import logging
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django_q.brokers import Broker, get_broker
+from django_q.conf import Conf
 from django_q.tasks import async_task
 
 from delivery import transport
@@ -108,11 +110,21 @@ def deliveries_insert(pairs: list[tuple]) -> list[Delivery]:
     return deliveries
 
 
+def broker():
+    """This process's connection to the broker: opening one per task cost more than the task."""
+    return broker_for(repr((Conf.CLUSTER_NAME, Conf.REDIS, Conf.ORM)))
+
+
+@cache
+def broker_for(configuration: str) -> Broker:  # one per configuration (tests change it)
+    return get_broker()
+
+
 def deliveries_enqueue(ids: list[int]) -> None:
     """Ask the broker to run each delivery; on failure leave it to the sweeper."""
     for index, delivery_id in enumerate(ids):
         try:
-            async_task(TASK, delivery_id)
+            async_task(TASK, delivery_id, broker=broker())
         except Exception as exc:  # broker down: the database still holds the delivery
             logger.warning(
                 "broker unavailable (%s); %d deliveries left to the sweeper",
@@ -133,32 +145,40 @@ def delivery_send_safely(delivery: Delivery) -> Attempt:
         return delivery_attempt_record(delivery, result, timezone.now(), delivery.rule.url, {})
 
 
+@transaction.atomic
 def delivery_claim(delivery_id: int) -> Delivery | None:
     """Take the lease on a due delivery and open its next attempt; None if not ours to send.
 
     The attempt is counted (and logged as in flight) before anything is sent, so a worker
-    that dies mid-send still uses up an attempt and the maximum holds.
+    that dies mid-send still uses up an attempt and the maximum holds. One transaction,
+    with the delivery row locked: two workers never claim the same attempt.
     """
     now = timezone.now()
-    due = Delivery.objects.filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now).filter(
-        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    delivery = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("event", "rule__project")
+        .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now)
+        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        .first()
     )
-    endings = (
-        (due.filter(rule__enabled=False), "rule disabled"),
-        (due.filter(attempts__gte=len(webhook_settings.RETRY_SCHEDULE)),
-         "no attempts left (the last one did not finish)"),
+    if delivery is None:
+        return None
+    if delivery.attempts:  # a previous worker may have died mid-attempt
+        attempts_lost(delivery_id)
+    ending = (
+        "rule disabled" if not delivery.rule.enabled
+        else "no attempts left (the last one did not finish)"
+        if delivery.attempts >= len(webhook_settings.RETRY_SCHEDULE) else None
     )  # fmt: skip
-    for ended, reason in endings:
-        if delivery_close(ended, reason=reason):
-            attempts_lost(delivery_id)
-            return None
-    lease = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
+    if ending:
+        delivery_close(Delivery.objects.filter(pk=delivery_id), reason=ending)
+        return None
     # The task that asked for this is used up: a lost worker's delivery is the sweeper's
     # to re-enqueue as soon as the lease ends.
-    if not due.update(leased_until=lease, attempts=F("attempts") + 1, enqueued_at=None):
-        return None
-    delivery = Delivery.objects.select_related("event", "rule__project").get(pk=delivery_id)
-    attempts_lost(delivery_id)
+    delivery.leased_until = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
+    delivery.attempts += 1
+    delivery.enqueued_at = None
+    delivery.save(update_fields=["leased_until", "attempts", "enqueued_at"])
     Attempt.objects.create(
         delivery=delivery,
         number=delivery.attempts,
@@ -215,21 +235,24 @@ def delivery_attempt_record(
     delivery: Delivery, result: transport.Result, started_at, url: str, headers: dict
 ) -> Attempt:
     """Store the attempt and move the delivery (and its rule's health) on."""
-    attempt, _ = Attempt.objects.update_or_create(
+    attempt = Attempt(
         delivery=delivery,
         number=delivery.attempts,
-        defaults={
-            "started_at": started_at,
-            "duration_ms": result.duration_ms,
-            "request_url": url,
-            "request_headers": headers,
-            "response_status": result.status,
-            "response_headers": result.headers,
-            "response_body": result.body,
-            "error_class": result.error_class,
-            "error_detail": result.error_detail,
-        },
+        started_at=started_at,
+        duration_ms=result.duration_ms,
+        request_url=url,
+        request_headers=headers,
+        response_status=result.status,
+        response_headers=result.headers,
+        response_body=result.body,
+        error_class=result.error_class,
+        error_detail=result.error_detail,
     )
+    # The claim opened this attempt as in flight; fill it in.
+    opened = Attempt.objects.filter(delivery=delivery, number=attempt.number)
+    fields = [f.name for f in Attempt._meta.concrete_fields if f.name not in ("id", "delivery")]
+    if not opened.update(**{name: getattr(attempt, name) for name in fields}):
+        attempt.save()
     now = timezone.now()
     delay = (
         None if result.ok else retry_delay(attempts_made=delivery.attempts, result=result, now=now)
@@ -291,11 +314,14 @@ def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None
 def deliveries_wake_due() -> int:
     """Enqueue due deliveries that nobody holds: lost enqueues, retries, dead workers."""
     now = timezone.now()
-    stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
+    lost = Q(enqueued_at__isnull=True)
+    if broker_idle():  # nothing waits in the queue, so a task enqueued long ago was lost
+        stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
+        lost |= Q(enqueued_at__lt=stale)
     ids = list(
         Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=stale))
+        .filter(lost)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[: webhook_settings.SWEEP_BATCH]
     )
@@ -303,6 +329,15 @@ def deliveries_wake_due() -> int:
         Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
         deliveries_enqueue(ids)
     return len(ids)
+
+
+def broker_idle() -> bool:
+    """True when the broker holds no waiting task. Behind a backlog, an old enqueue is
+    still waiting its turn: enqueuing it again would only add to the backlog."""
+    try:
+        return broker().queue_size() == 0
+    except Exception:  # broker down: nothing can be enqueued anyway
+        return False
 
 
 def heartbeat_record(name: str = "sweeper") -> None:

@@ -7,6 +7,7 @@ defaults.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -115,6 +116,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "static"
+# Until `collectstatic` has run (development, tests) WhiteNoise has nothing to serve and
+# runserver serves the assets; that is expected, not worth a warning per process.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 # Production (DEBUG off) is HTTPS-only; behind a TLS-terminating proxy set
 # DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO,https. /healthz stays plain HTTP.
 if not DEBUG:
@@ -181,6 +185,9 @@ Q_CLUSTER = {
     "timeout": 90,
     "retry": 120,
     "max_attempts": 1,
+    # The delivery log records every outcome; storing each successful task as well cost
+    # the cluster's monitor more CPU than the delivery itself (bench/).
+    "save_limit": -1,
     "ack_failures": True,
     "catch_up": False,
     "poll": 0.1,

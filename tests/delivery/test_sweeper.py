@@ -16,3 +16,27 @@ def test_sweep_wakes_due_deliveries_and_beats(
     assert Delivery.objects.get().enqueued_at is not None
     assert Heartbeat.objects.filter(name="sweeper").exists()
     assert sweep() == 0  # enqueued once, not again every tick
+
+
+def test_an_enqueue_lost_by_the_broker_is_sent_again_once_the_queue_is_empty(
+    project, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from delivery.services import broker, deliveries_wake_due
+
+    factories.rule(project, "https://hooks.example.com/")
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    broker().purge_queue()  # the broker lost the task (a restart without persistence)
+    long_ago = timezone.now() - timedelta(seconds=31)  # REENQUEUE_AFTER_SECONDS is 30
+    Delivery.objects.update(enqueued_at=long_ago)
+    broker().enqueue("another task waiting its turn")
+    assert deliveries_wake_due() == 0  # behind a backlog an old enqueue is only waiting
+    broker().purge_queue()
+    assert deliveries_wake_due() == 1
+    assert broker().queue_size() == 1
+    broker().purge_queue()
