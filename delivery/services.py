@@ -159,8 +159,8 @@ def delivery_claim(delivery_id: int) -> Delivery | None:
         .select_related("event", "rule__project")
         .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .first()
     )
+    delivery = next(iter(delivery), None)  # not first(): its ORDER BY costs, one row at most
     if delivery is None:
         return None
     if delivery.attempts:  # a previous worker may have died mid-attempt
@@ -288,9 +288,8 @@ def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None
     """Track the rule's run of failures; disable it on 410 Gone or after failing too long."""
     rules = WebhookRule.objects.filter(pk=rule.pk)
     if result.ok:
-        rules.exclude(failing_since=None, consecutive_failures=0).update(
-            failing_since=None, consecutive_failures=0
-        )
+        if rule.failing_since or rule.consecutive_failures:  # as loaded at claim time
+            rules.update(failing_since=None, consecutive_failures=0)
         if rule.health_notice:  # as loaded at claim time; the change itself is conditional
             rule_notice_change(rule=rule, notice="", detail="Deliveries succeed again.")
         return
