@@ -187,7 +187,7 @@ class Clusters:
                 process = processes.start_qcluster(processes.child_env(), log)
                 self.running.append((process, log))
             for process, log in self.running:
-                wait_for_log(log, "running", process)
+                processes.wait_for_cluster(log, process)
         except BaseException:
             self.__exit__()
             raise
@@ -235,14 +235,3 @@ class Clusters:
         """
         seen = Heartbeat.objects.filter(name="sweeper", seen_at__gte=self.started)
         wait_until(seen.exists, 90, "the sweeper did not start")
-
-
-def wait_for_log(log: Path, text: str, process, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            raise RuntimeError(f"qcluster exited: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.1)
-    raise RuntimeError(f"qcluster did not start: {log.read_text(errors='replace')[-2000:]}")

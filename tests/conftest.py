@@ -1,6 +1,5 @@
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -113,7 +112,7 @@ class Clusters:
         )
         process = processes.start_qcluster(env, log)
         self.running.append(process)
-        wait_for_log(log, "running", process)
+        processes.wait_for_cluster(log, process)
         return process, log
 
     def kill9(self, process) -> None:
@@ -137,14 +136,3 @@ def clusters(transactional_db, tmp_path: Path):
 def cluster(clusters) -> Path:
     """One real qcluster process; yields its log path."""
     return clusters.start()[1]
-
-
-def wait_for_log(log: Path, text: str, process, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if log.exists() and text in log.read_text(errors="replace"):
-            return
-        if process.poll() is not None:
-            raise RuntimeError(f"qcluster exited: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.1)
-    raise RuntimeError(f"qcluster did not start: {log.read_text(errors='replace')[-2000:]}")

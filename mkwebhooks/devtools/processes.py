@@ -76,6 +76,18 @@ def wait_http(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def wait_for_cluster(log: Path, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Wait until a qcluster started with `log` says it is running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.exists() and "running" in log.read_text(errors="replace"):
+            return
+        if process.poll() is not None:
+            raise RuntimeError(f"qcluster exited: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.1)
+    raise RuntimeError(f"qcluster did not start: {log.read_text(errors='replace')[-2000:]}")
+
+
 def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a child and everything it started (qcluster forks workers)."""
     if process.poll() is not None:

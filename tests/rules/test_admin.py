@@ -29,6 +29,19 @@ def rule_form(project, **overrides) -> dict:
     return {**data, **overrides}
 
 
+def stored_secret_form(project, rule, **overrides) -> dict:
+    """The change form of a rule with one stored secret, X-Key, its value left blank."""
+    secret = rule.secrets.get()
+    stored = {
+        "secrets-INITIAL_FORMS": "1",
+        "secrets-0-id": str(secret.pk),
+        "secrets-0-rule": str(rule.pk),
+        "secrets-0-name": "X-Key",
+        "secrets-0-value": "",
+    }
+    return rule_form(project, name=rule.name, **{**stored, **overrides})
+
+
 def test_admin_creates_a_rule_with_a_secret_it_never_shows(admin_client, project):
     response = admin_client.post("/admin/rules/webhookrule/add/", rule_form(project))
     assert response.status_code == 302, response.content.decode()[-3000:]
@@ -44,19 +57,9 @@ def test_admin_blank_secret_keeps_the_stored_value(admin_client, project):
     rule = factories.rule(
         project, "https://hooks.example.com/", authentication={"headers": {"X-Key": "kept-value"}}
     )
-    secret = rule.secrets.get()
-    form = rule_form(
-        project,
-        name=rule.name,
-        **{
-            "secrets-INITIAL_FORMS": "1",
-            "secrets-0-id": str(secret.pk),
-            "secrets-0-rule": str(rule.pk),
-            "secrets-0-name": "X-Key",
-            "secrets-0-value": "",
-        },
+    response = admin_client.post(
+        f"/admin/rules/webhookrule/{rule.pk}/change/", stored_secret_form(project, rule)
     )
-    response = admin_client.post(f"/admin/rules/webhookrule/{rule.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert RuleSecret.objects.get().value.reveal() == "kept-value"
 
@@ -109,19 +112,7 @@ def test_admin_delete_box_removes_a_secret_and_the_trail_says_so(admin_client, p
     rule = factories.rule(
         project, "https://hooks.example.com/", authentication={"headers": {"X-Key": "gone-soon"}}
     )
-    secret = rule.secrets.get()
-    form = rule_form(
-        project,
-        name=rule.name,
-        **{
-            "secrets-INITIAL_FORMS": "1",
-            "secrets-0-id": str(secret.pk),
-            "secrets-0-rule": str(rule.pk),
-            "secrets-0-name": "X-Key",
-            "secrets-0-value": "",
-            "secrets-0-DELETE": "on",
-        },
-    )
+    form = stored_secret_form(project, rule, **{"secrets-0-DELETE": "on"})
     response = admin_client.post(f"/admin/rules/webhookrule/{rule.pk}/change/", form)
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert not RuleSecret.objects.exists()
