@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 REDIS_URL ?= redis://127.0.0.1:6379/15
+PORT ?= 8000
 # Fixed keys for the test runs only; never use these anywhere else.
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production DJANGO_SECURE_SSL_REDIRECT=0 \
 	MKWEBHOOKS_ENCRYPTION_KEYS=yDSI4yrCk2xkrKTpwYgHRhRbb12dLmRhuZ0XKI7LLY0=
@@ -26,7 +27,7 @@ demo: migrate  ## the main job: real processes, a real receiver, verified webhoo
 	$(BIN)/python manage.py demo
 
 run: migrate  ## web server + worker in the foreground until Ctrl-C
-	$(BIN)/python manage.py serve
+	$(BIN)/python manage.py serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

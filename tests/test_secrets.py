@@ -119,12 +119,17 @@ def test_production_configuration_passes_check_deploy(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_production_refuses_to_start_with_insecure_defaults():
+@pytest.mark.parametrize(
+    "command",
+    [["manage.py", "check"], ["-c", "import mkwebhooks.wsgi"]],  # the second is what gunicorn does
+    ids=["manage.py", "wsgi"],
+)
+def test_production_refuses_to_start_with_insecure_defaults(command):
     env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DJANGO_DEBUG": "0"}
     for name in ("DJANGO_SECRET_KEY", "MKWEBHOOKS_ENCRYPTION_KEYS"):
         env.pop(name, None)
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
+        [sys.executable, *command],
         env=env, capture_output=True, text=True, cwd=settings.BASE_DIR,
     )  # fmt: skip
     assert result.returncode != 0
