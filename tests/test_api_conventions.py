@@ -5,10 +5,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from delivery.events import CATALOG, catalog_markdown
 from mkwebhooks.api.middleware import RequestIdLogFilter
 from mkwebhooks.projects.models import Role
+from tests.conftest import make_user
 
 
 def test_every_response_carries_a_request_id(editor, project):
@@ -39,6 +42,15 @@ def test_request_id_appears_in_server_logs(editor, project):
 
 def test_unknown_api_url_answers_in_the_error_shape(editor):
     response = editor.get("/api/v1/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_post_to_an_unknown_api_url_is_a_404_not_a_csrf_page(db):
+    client = APIClient(enforce_csrf_checks=True)  # as curl: no CSRF cookie, a Bearer token
+    token = Token.objects.create(user=make_user("poster", staff=True)).key
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    response = client.post("/api/v1/projects/studio/webhook/rules/r/events//redeliver")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -116,4 +117,6 @@ def json_error_view(status: int, code: str, detail: str, html_view=None):
             return JsonResponse(error_body(status, code, detail), status=status)
         return html_view(request, *args, **kwargs)
 
-    return view
+    # It only ever answers 404/500: a POST to a mistyped URL must get the error body,
+    # not the CSRF failure page.
+    return csrf_exempt(view)
