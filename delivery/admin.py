@@ -9,6 +9,8 @@ from delivery.maintenance import delivery_redeliver
 from delivery.models import Attempt, Delivery, Event
 from delivery.selectors import COUNT_CAP, capped_count
 
+REDELIVER_AT_ONCE = 1_000
+
 
 class CappedPaginator(Paginator):
     """Pages through the newest COUNT_CAP + 1 matches: no full COUNT over millions of rows.
@@ -42,6 +44,7 @@ class EventTypeFilter(admin.SimpleListFilter):
 class ReadOnlyAdmin(admin.ModelAdmin):
     paginator = CappedPaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts scan the whole log
     ordering = ["-pk"]  # newest first, straight off the primary key index
 
     def has_add_permission(self, request, obj=None):
@@ -49,6 +52,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the log is purged by retention, not by hand (and not a million at once)
 
 
 class AttemptInline(admin.TabularInline):
@@ -88,9 +94,14 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Re-deliver selected deliveries (same event id)")
     def redeliver(self, request, queryset):
-        for delivery in queryset.select_related("event", "rule"):
+        chosen = list(queryset.select_related("event", "rule")[: REDELIVER_AT_ONCE + 1])
+        if len(chosen) > REDELIVER_AT_ONCE:
+            self.message_user(request, f"Choose at most {REDELIVER_AT_ONCE} deliveries, or use "
+                              "the rule's re-deliver-failed action.", messages.ERROR)  # fmt: skip
+            return
+        for delivery in chosen:
             delivery_redeliver(delivery=delivery)
-        self.message_user(request, f"{queryset.count()} deliveries queued again.", messages.SUCCESS)
+        self.message_user(request, f"{len(chosen)} deliveries queued again.", messages.SUCCESS)
 
 
 @admin.register(Event)

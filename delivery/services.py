@@ -248,11 +248,6 @@ def delivery_attempt_record(
         error_class=result.error_class,
         error_detail=result.error_detail,
     )
-    # The claim opened this attempt as in flight; fill it in.
-    opened = Attempt.objects.filter(delivery=delivery, number=attempt.number)
-    fields = [f.name for f in Attempt._meta.concrete_fields if f.name not in ("id", "delivery")]
-    if not opened.update(**{name: getattr(attempt, name) for name in fields}):
-        attempt.save()
     now = timezone.now()
     delay = (
         None if result.ok else retry_delay(attempts_made=delivery.attempts, result=result, now=now)
@@ -268,8 +263,12 @@ def delivery_attempt_record(
                     "next_attempt_at": now + timedelta(seconds=delay)}  # fmt: skip
     # Only while this worker still holds the lease: a late worker must not overwrite
     # the outcome of a newer attempt.
+    # The delivery row is written (locked) before the attempt row, in the claim's order,
+    # so a late worker and a new claimant cannot deadlock.
     held = Delivery.objects.filter(pk=delivery.pk, leased_until=delivery.leased_until)
-    if not held.update(**outcome):
+    still_ours = held.update(**outcome)
+    attempt_save(attempt)
+    if not still_ours:
         logger.warning("delivery %s: lease lost before attempt %d was recorded",
                        delivery.uuid, attempt.number)  # fmt: skip
         return attempt
@@ -282,6 +281,16 @@ def delivery_attempt_record(
         delivery.status, result.duration_ms,
     )  # fmt: skip
     return attempt
+
+
+ATTEMPT_RESULT = [f.name for f in Attempt._meta.concrete_fields if f.name not in ("id", "delivery")]
+
+
+def attempt_save(attempt: Attempt) -> None:
+    """Fill in the attempt the claim opened as in flight (or add it if it is missing)."""
+    opened = Attempt.objects.filter(delivery=attempt.delivery, number=attempt.number)
+    if not opened.update(**{name: getattr(attempt, name) for name in ATTEMPT_RESULT}):
+        attempt.save()
 
 
 def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None:
@@ -313,8 +322,10 @@ def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None
 def deliveries_wake_due() -> int:
     """Enqueue due deliveries that nobody holds: lost enqueues, retries, dead workers."""
     now = timezone.now()
-    lost = Q(enqueued_at__isnull=True)
-    if broker_idle():  # nothing waits in the queue, so a task enqueued long ago was lost
+    # Never enqueued, or enqueued so long ago that even a backlog does not explain it…
+    ceiling = now - timedelta(seconds=webhook_settings.REENQUEUE_BEHIND_BACKLOG_SECONDS)
+    lost = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=ceiling)
+    if broker_idle():  # …or nothing waits in the queue, so a task enqueued a while ago was lost
         stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
         lost |= Q(enqueued_at__lt=stale)
     ids = list(

@@ -29,6 +29,8 @@ DEFAULTS = {
     "LEASE_SECONDS": 60,
     # A first attempt whose enqueue was lost is picked up by the sweeper after this.
     "REENQUEUE_AFTER_SECONDS": 30,
+    # …and, while the broker's queue is never empty, after this (a lost task behind a backlog).
+    "REENQUEUE_BEHIND_BACKLOG_SECONDS": 600,
     "SWEEP_SECONDS": 50,
     "SWEEP_INTERVAL": 1.0,
     "SWEEP_BATCH": 200,

@@ -126,6 +126,16 @@ def test_api_is_throttled_per_token(editor, project, settings):
     assert response.json()["error"]["code"] == "throttled" and int(response["Retry-After"]) > 0
 
 
+def test_a_cache_that_is_down_does_not_take_the_api_down(editor, project, settings, caplog):
+    unreachable = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                    "LOCATION": unreachable}
+    }  # fmt: skip
+    assert editor.get("/api/v1/projects/studio").status_code == 200
+    assert "rate limit not applied: cache unavailable" in caplog.text
+
+
 def test_a_regenerated_token_revokes_the_old_one(db):
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token

@@ -36,6 +36,10 @@ def test_an_enqueue_lost_by_the_broker_is_sent_again_once_the_queue_is_empty(
     Delivery.objects.update(enqueued_at=long_ago)
     broker().enqueue("another task waiting its turn")
     assert deliveries_wake_due() == 0  # behind a backlog an old enqueue is only waiting
+    Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=601))
+    assert deliveries_wake_due() == 1  # …but not for ten minutes: a backlog cannot starve it
+    broker().purge_queue()
+    Delivery.objects.update(enqueued_at=long_ago)
     broker().purge_queue()
     assert deliveries_wake_due() == 1
     assert broker().queue_size() == 1

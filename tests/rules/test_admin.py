@@ -131,3 +131,20 @@ def test_admin_rule_pages_show_the_latest_deliveries(admin_client, project):
     assert '<td class="field-last_delivery">Failed</td>' in listing
     page = admin_client.get(f"/admin/rules/webhookrule/{rule.pk}/change/").content.decode()
     assert f'href="/deliveries/{delivery.uuid}/"' in page and "MediaKind.JobStarted" in page
+
+
+def test_the_delivery_log_cannot_be_deleted_or_faceted_in_admin(admin_client, project):
+    factories.rule(project, "https://hooks.example.com/")
+    job = factories.job(project)
+    job.state = "Processing"
+    job.save()
+    delivery = Delivery.objects.get()
+    page = admin_client.get("/admin/delivery/delivery/").content.decode()
+    assert "delete_selected" not in page and "_facets" not in page
+    assert admin_client.get(f"/admin/delivery/delivery/{delivery.pk}/delete/").status_code == 403
+    response = admin_client.post(
+        "/admin/delivery/delivery/", {"action": "redeliver", "_selected_action": [delivery.pk]}
+    )
+    assert response.status_code == 302 and Delivery.objects.count() == 2
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == ["1 deliveries queued again."]
