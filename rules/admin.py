@@ -29,6 +29,7 @@ from rules.validation import (
     validated_spec,
 )
 
+SPEC_TOTALS = ("spec.headers", "spec.queryParams")  # limits over plain and secret entries
 SPEC_TO_FORM = {"spec.url": "url", "spec.events": "events", "spec.headers": "headers",
                 "spec.queryParams": "query_params", "spec.enabled": "enabled"}  # fmt: skip
 
@@ -54,6 +55,10 @@ class RuleSecretForm(forms.ModelForm):
             if problem := check(value):
                 raise forms.ValidationError(problem)
             return value
+        if self.instance.pk and self.data_location() != self.instance.location:
+            raise forms.ValidationError(
+                "Type the value again when moving a secret between header and query parameter."
+            )
         if self.instance.pk:
             return self.instance.value  # blank keeps the stored secret
         raise forms.ValidationError("A new secret needs a value.")
@@ -69,9 +74,42 @@ class RuleSecretForm(forms.ModelForm):
         return cleaned
 
 
+class RuleSecretFormSet(forms.BaseInlineFormSet):
+    """Checks the secrets together with the rule's plain headers and query parameters, as
+    the API does: no name both plain and secret, no name twice, the limits in all."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        authentication = {"headers": {}, "queryParams": {}}
+        for form in self.forms:
+            data = form.cleaned_data
+            if data and not data.get("DELETE"):
+                place = (
+                    "headers" if data["location"] == RuleSecret.Location.HEADER else "queryParams"
+                )
+                authentication[place][data["name"]] = "checked-by-its-row"  # values: per row
+        rule = self.instance  # carries what the rule form just cleaned
+        spec = {"enabled": rule.enabled, "url": rule.url, "events": rule.events,
+                "headers": rule.headers or {}, "queryParams": rule.query_params or {},
+                "authentication": authentication}  # fmt: skip
+        try:
+            validated_spec(spec)
+        except DRFValidationError as exc:
+            problems = [
+                f"{path}: {message}"
+                for path, message in flatten_errors(exc.detail).items()
+                if path.startswith("spec.authentication") or path in SPEC_TOTALS
+            ]
+            if problems:
+                raise forms.ValidationError(problems) from None
+
+
 class RuleSecretInline(admin.TabularInline):
     model = RuleSecret
     form = RuleSecretForm
+    formset = RuleSecretFormSet
     extra = 1
     readonly_fields = ["stored"]
     verbose_name = "authentication (secret) header or query parameter"

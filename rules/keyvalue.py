@@ -5,6 +5,8 @@ browsers submit them in document order, so the n-th key belongs to the n-th valu
 A few blank rows are always shown; saving with "Save and continue" adds more.
 """
 
+from itertools import zip_longest
+
 from django import forms
 from django.utils.html import format_html, format_html_join
 
@@ -14,7 +16,7 @@ BLANK_ROWS = 3
 class KeyValueWidget(forms.Widget):
     def value_from_datadict(self, data, files, name) -> list[tuple[str, str]]:
         keys, values = data.getlist(f"{name}-key"), data.getlist(f"{name}-value")
-        pairs = zip(keys, values + [""] * (len(keys) - len(values)), strict=False)
+        pairs = zip_longest(keys, values, fillvalue="")  # a value without a key is an error
         return [(key.strip(), value) for key, value in pairs if key.strip() or value]
 
     def value_omitted_from_data(self, data, files, name) -> bool:

@@ -105,6 +105,9 @@ def test_admin_key_value_rows_name_the_problem(admin_client, project):
     nameless = rule_form(project, **{"query_params-key": [""], "query_params-value": ["v"]})
     page = admin_client.post("/admin/rules/webhookrule/add/", nameless).content.decode()
     assert "The value &#x27;v&#x27; needs a name." in page
+    extra = rule_form(project, **{"headers-key": ["X-A"], "headers-value": ["1", "stray"]})
+    page = admin_client.post("/admin/rules/webhookrule/add/", extra).content.decode()
+    assert "The value &#x27;stray&#x27; needs a name." in page
     assert not WebhookRule.objects.exists()
 
 
@@ -148,3 +151,29 @@ def test_the_delivery_log_cannot_be_deleted_or_faceted_in_admin(admin_client, pr
     assert response.status_code == 302 and Delivery.objects.count() == 2
     messages = [str(m) for m in response.wsgi_request._messages]
     assert messages == ["1 deliveries queued again."]
+
+
+def test_admin_checks_secrets_with_the_rule_as_the_api_does(admin_client, project):
+    both = rule_form(project, **{"headers-key": ["Authorization"], "headers-value": ["plain"]})
+    page = admin_client.post("/admin/rules/webhookrule/add/", both).content.decode()
+    assert "spec.authentication.headers.Authorization: is also set in headers." in page
+    twice = rule_form(
+        project,
+        **{"secrets-TOTAL_FORMS": "2", "secrets-1-location": "header",
+           "secrets-1-name": "authorization", "secrets-1-value": "Bearer other"},
+    )  # fmt: skip
+    page = admin_client.post("/admin/rules/webhookrule/add/", twice).content.decode()
+    assert "is set twice" in page
+    assert not WebhookRule.objects.exists() and not RuleSecret.objects.exists()
+
+
+def test_moving_a_stored_secret_needs_its_value_again(admin_client, project):
+    # A query value may start with a space; a header value may not. Moving it unseen
+    # would store a header no request can carry.
+    auth = {"authentication": {"queryParams": {"key": " kept"}}}
+    rule = factories.rule(project, "https://hooks.example.com/", **auth)
+    moved = {"secrets-0-location": "header", "secrets-0-name": "X-Key"}
+    form = stored_secret_form(project, rule, **moved)
+    page = admin_client.post(f"/admin/rules/webhookrule/{rule.pk}/change/", form).content.decode()
+    assert "Type the value again" in page
+    assert RuleSecret.objects.get().location == "query"
