@@ -13,7 +13,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from mkwebhooks.wsgi import application
 from tests import factories
 from tests.conftest import make_user
 
@@ -28,6 +27,8 @@ CHECKS = [
 
 @pytest.fixture
 def api_schema(db):
+    from mkwebhooks.wsgi import application  # its start-up checks read the database
+
     # As Django's test client does: requests must not close the test's open transaction.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
