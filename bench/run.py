@@ -126,6 +126,10 @@ def parts(scale: Scale, url: str) -> list[Part]:
     ]  # fmt: skip
 
 
+def PROFILE(url: str) -> Part:  # noqa: N802 (a Part, like those of parts())
+    return Part("P", "where the CPU goes (pyinstrument)", "pg", "profile", ["--url", url])
+
+
 def run_child(part: Part, env: dict[str, str], workdir: Path) -> dict:
     """Run one part; echo its progress lines; return the JSON of its last line.
 
@@ -163,6 +167,12 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="a much smaller smoke run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--only", help="run only these parts, e.g. 1,2b")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="profile the transitions and "
+        "the deliver task with pyinstrument instead (PostgreSQL + Redis)",
+    )
     args = parser.parse_args()
     scale = QUICK if args.quick else FULL
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # clean up as on Ctrl-C
@@ -174,7 +184,8 @@ def main() -> int:
         prepare(envs)
         with Nginx(workdir, free_port()) as nginx:
             say(f"== nginx on {nginx.url}: 204 to POSTs with a body, keep-alive checked")
-            for part in parts(scale, nginx.url):
+            chosen = [PROFILE(nginx.url)] if args.profile else parts(scale, nginx.url)
+            for part in chosen:
                 if args.only and part.key not in args.only.split(","):
                     continue
                 loads[part.key] = machine_load()
@@ -187,7 +198,8 @@ def main() -> int:
                     say(f"!! part {part.key} crashed: {exc}")
                     crashed.append(part.key)
         loads["end"] = machine_load()
-        print_table(results, crashed, scale, loads)
+        if not args.profile:
+            print_table(results, crashed, scale, loads)
     finally:
         if crashed or args.keep:
             say(f"logs kept in {workdir}")

@@ -10,7 +10,6 @@ import json
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from django.db.models import Q
 from django.utils import timezone
 
 from delivery.models import Event
@@ -63,7 +62,7 @@ def with_query(url: str, params: list[tuple[str, str]]) -> str:
 def signature_headers(rule: WebhookRule, message_id: str, body: bytes) -> dict[str, str]:
     """Standard Webhooks headers, signed with every signing key still in force."""
     now = timezone.now()
-    keys = rule.signing_keys.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+    keys = rule.signing_keys_in_force(now)
     if not keys:
         return {}
     timestamp = str(int(now.timestamp()))

@@ -24,7 +24,7 @@ from delivery.events import event_type_for
 from delivery.models import Attempt, Delivery, Event, Heartbeat
 from delivery.notifications import rule_notice_change
 from delivery.retry import retry_delay
-from mkwebhooks.conf import webhook_settings
+from mkwebhooks.conf import longest_attempt_seconds, webhook_settings
 from mkwebhooks.media.representations import represent
 from mkwebhooks.netguard import TargetError, UnresolvableHost, check_target_url
 from mkwebhooks.secrets import SecretDecryptionError
@@ -121,18 +121,42 @@ def broker_for(configuration: str) -> Broker:  # one per configuration (tests ch
 
 
 def deliveries_enqueue(ids: list[int]) -> None:
-    """Ask the broker to run each delivery; on failure leave it to the sweeper."""
-    for index, delivery_id in enumerate(ids):
+    """Ask the broker to run the deliveries, a batch per task; on failure leave them to the
+    sweeper."""
+    batch = max(webhook_settings.TASK_BATCH, 1)
+    for start in range(0, len(ids), batch):
         try:
-            async_task(TASK, delivery_id, broker=broker())
-        except Exception as exc:  # broker down: the database still holds the delivery
+            async_task(TASK, ids[start : start + batch], broker=broker())
+        except Exception as exc:  # broker down: the database still holds the deliveries
             logger.warning(
                 "broker unavailable (%s); %d deliveries left to the sweeper",
                 type(exc).__name__,
-                len(ids) - index,
+                len(ids) - start,
             )
-            Delivery.objects.filter(pk__in=ids[index:]).update(enqueued_at=None)
+            Delivery.objects.filter(pk__in=ids[start:]).update(enqueued_at=None)
             return
+
+
+def deliveries_send(claimed: list[Delivery]) -> None:
+    """Send claimed deliveries one after another while each can still finish in its lease;
+    give the rest back (a slow receiver must not hold a batch past the lease)."""
+    for index, delivery in enumerate(claimed):
+        must_end_by = timezone.now() + timedelta(seconds=longest_attempt_seconds())
+        if must_end_by >= delivery.leased_until:
+            deliveries_release(claimed[index:])
+            return
+        delivery_send_safely(delivery)
+
+
+@transaction.atomic
+def deliveries_release(claimed: list[Delivery]) -> None:
+    """Undo the claim of deliveries not sent: the attempt is not used up; enqueue them again."""
+    ids = [delivery.pk for delivery in claimed]
+    Delivery.objects.filter(pk__in=ids, leased_until=claimed[0].leased_until).update(
+        leased_until=None, attempts=F("attempts") - 1, enqueued_at=timezone.now()
+    )
+    Attempt.objects.filter(delivery_id__in=ids, error_class=IN_FLIGHT).delete()
+    transaction.on_commit(partial(deliveries_enqueue, ids))
 
 
 def delivery_send_safely(delivery: Delivery) -> Attempt:
@@ -146,54 +170,59 @@ def delivery_send_safely(delivery: Delivery) -> Attempt:
 
 
 @transaction.atomic
-def delivery_claim(delivery_id: int) -> Delivery | None:
-    """Take the lease on a due delivery and open its next attempt; None if not ours to send.
+def deliveries_claim(delivery_ids: list[int]) -> list[Delivery]:
+    """Take the lease on those of these deliveries that are due; open their next attempts.
 
-    The attempt is counted (and logged as in flight) before anything is sent, so a worker
-    that dies mid-send still uses up an attempt and the maximum holds. One transaction,
-    with the delivery row locked: two workers never claim the same attempt.
+    An attempt is counted (and logged as in flight) before anything is sent, so a worker
+    that dies mid-send still uses up an attempt and the maximum holds. One transaction
+    with the rows locked: two workers never claim the same attempt; rows another worker
+    is claiming right now are skipped, not waited for.
     """
     now = timezone.now()
-    delivery = (
-        Delivery.objects.select_for_update(of=("self",))
+    due = (
+        Delivery.objects.select_for_update(of=("self",), skip_locked=True)
         .select_related("event", "rule__project")
-        .filter(pk=delivery_id, status__in=OPEN, next_attempt_at__lte=now)
+        .prefetch_related("rule__secrets", "rule__signing_keys")
+        .filter(pk__in=delivery_ids, status__in=OPEN, next_attempt_at__lte=now)
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
     )
-    delivery = next(iter(delivery), None)  # not first(): its ORDER BY costs, one row at most
-    if delivery is None:
-        return None
-    if delivery.attempts:  # a previous worker may have died mid-attempt
-        attempts_lost(delivery_id)
-    ending = (
-        "rule disabled" if not delivery.rule.enabled
-        else "no attempts left (the last one did not finish)"
-        if delivery.attempts >= len(webhook_settings.RETRY_SCHEDULE) else None
-    )  # fmt: skip
-    if ending:
-        delivery_close(Delivery.objects.filter(pk=delivery_id), reason=ending)
-        return None
-    # The task that asked for this is used up: a lost worker's delivery is the sweeper's
+    due = sorted(due, key=lambda delivery: delivery.pk)  # in the order they were written
+    retried = [delivery.pk for delivery in due if delivery.attempts]
+    if retried:  # a previous worker may have died mid-attempt
+        attempts_lost(retried)
+    claimed = [delivery for delivery in due if not delivery_ended(delivery)]
+    # The task that asked for these is used up: a lost worker's delivery is the sweeper's
     # to re-enqueue as soon as the lease ends.
-    delivery.leased_until = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
-    delivery.attempts += 1
-    delivery.enqueued_at = None
-    delivery.save(update_fields=["leased_until", "attempts", "enqueued_at"])
-    Attempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempts,
-        started_at=now,
-        duration_ms=0,
-        request_url=delivery.rule.url,
-        request_headers={},
-        error_class=IN_FLIGHT,
+    lease = now + timedelta(seconds=webhook_settings.LEASE_SECONDS)
+    Delivery.objects.filter(pk__in=[delivery.pk for delivery in claimed]).update(
+        leased_until=lease, attempts=F("attempts") + 1, enqueued_at=None
     )
-    return delivery
+    for delivery in claimed:
+        delivery.leased_until, delivery.enqueued_at = lease, None
+        delivery.attempts += 1
+    Attempt.objects.bulk_create(
+        Attempt(delivery=delivery, number=delivery.attempts, started_at=now, duration_ms=0,
+                request_url=delivery.rule.url, request_headers={}, error_class=IN_FLIGHT)
+        for delivery in claimed
+    )  # fmt: skip
+    return claimed
 
 
-def attempts_lost(delivery_id: int) -> None:
+def delivery_ended(delivery: Delivery) -> bool:
+    """Close a due delivery that must not be sent again; True if it was closed."""
+    if not delivery.rule.enabled:
+        reason = "rule disabled"
+    elif delivery.attempts >= len(webhook_settings.RETRY_SCHEDULE):
+        reason = "no attempts left (the last one did not finish)"
+    else:
+        return False
+    delivery_close(Delivery.objects.filter(pk=delivery.pk), reason=reason)
+    return True
+
+
+def attempts_lost(delivery_ids: list[int]) -> None:
     """Close attempts whose worker died: whoever holds the lease now knows they never ended."""
-    Attempt.objects.filter(delivery_id=delivery_id, error_class=IN_FLIGHT).update(
+    Attempt.objects.filter(delivery_id__in=delivery_ids, error_class=IN_FLIGHT).update(
         error_class="worker_lost", error_detail="the worker stopped before the attempt finished"
     )
 

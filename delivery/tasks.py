@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from delivery.maintenance import deliveries_purge
 from delivery.services import (
+    deliveries_claim,
+    deliveries_send,
     deliveries_wake_due,
-    delivery_claim,
-    delivery_send_safely,
     heartbeat_record,
 )
 from mkwebhooks.conf import webhook_settings
@@ -17,10 +17,10 @@ from mkwebhooks.conf import webhook_settings
 HEARTBEAT_EVERY = 10  # seconds; /healthz reads it
 
 
-def deliver(delivery_id: int) -> None:
-    delivery = delivery_claim(delivery_id)
-    if delivery is not None:
-        delivery_send_safely(delivery)
+def deliver(delivery_ids: list[int] | int) -> None:
+    """Send a batch of deliveries (an int is one: tasks queued before batches carry one)."""
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
+    deliveries_send(deliveries_claim(ids))
 
 
 def sweep() -> int:

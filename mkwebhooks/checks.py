@@ -4,7 +4,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
-from mkwebhooks.conf import webhook_settings
+from mkwebhooks.conf import longest_attempt_seconds, webhook_settings
 from mkwebhooks.secrets import UNDECRYPTABLE
 from mkwebhooks.settings import INSECURE_SECRET_KEY
 
@@ -57,15 +57,15 @@ def check_task_timeouts(app_configs, **kwargs):
     """A task still running must never be handed to a second worker."""
     cluster = settings.Q_CLUSTER
     timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
-    # An attempt can take the DNS lookup plus the whole deadline, plus recording it.
-    longest_send = webhook_settings.CONNECT_TIMEOUT + webhook_settings.TOTAL_TIMEOUT + 5
-    longest_task = max(longest_send, webhook_settings.SWEEP_SECONDS)
+    longest_send = longest_attempt_seconds()
+    # A deliver task starts no attempt that could outlive its lease.
+    longest_task = max(webhook_settings.LEASE_SECONDS, webhook_settings.SWEEP_SECONDS)
     problems = []
     if not timeout or retry <= timeout or longest_task >= timeout:
         problems.append(
             Error(
                 f"Q_CLUSTER timeout={timeout}, retry={retry} cannot hold a {longest_task} s task.",
-                hint="Keep CONNECT_TIMEOUT + TOTAL_TIMEOUT + 5, SWEEP_SECONDS < timeout < retry.",
+                hint="Keep LEASE_SECONDS, SWEEP_SECONDS < timeout < retry.",
                 id="mkwebhooks.E004",
             )
         )

@@ -27,6 +27,8 @@ DEFAULTS = {
     "MAX_RESPONSE_BYTES": 20_000,
     # A delivery claimed by a worker that died is re-sent after the lease ends.
     "LEASE_SECONDS": 60,
+    # Deliveries per task: claimed together, sent one after another over one session.
+    "TASK_BATCH": 20,
     # A first attempt whose enqueue was lost is picked up by the sweeper after this.
     "REENQUEUE_AFTER_SECONDS": 30,
     # …and, while the broker's queue is never empty, after this (a lost task behind a backlog).
@@ -54,3 +56,8 @@ class WebhookSettings:
 
 
 webhook_settings = WebhookSettings()
+
+
+def longest_attempt_seconds() -> float:
+    """What one attempt can take: the DNS lookup and connect, the whole deadline, recording."""
+    return webhook_settings.CONNECT_TIMEOUT + webhook_settings.TOTAL_TIMEOUT + 5

@@ -29,6 +29,11 @@ class WebhookRule(Tracked):
     def __str__(self) -> str:
         return f"{self.project.name}/{self.name}"
 
+    def signing_keys_in_force(self, now) -> list["SigningKey"]:
+        """Newest first. Filtered in Python so that a prefetch of the rule's keys serves it."""
+        keys = self.signing_keys.all()
+        return [key for key in keys if key.expires_at is None or key.expires_at > now]
+
     def save(self, *args, **kwargs):
         if self.enabled:  # re-enabling clears the engine's reason for disabling it
             self.disabled_reason, self.disabled_at, self.failing_since = "", None, None

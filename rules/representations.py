@@ -36,8 +36,7 @@ def rule_body(rule: WebhookRule) -> dict:
 
 def signing_status(rule: WebhookRule) -> dict:
     """Whether deliveries are signed, and since when; never the secret."""
-    now = timezone.now()
-    keys = [k for k in rule.signing_keys.all() if k.expires_at is None or k.expires_at > now]
+    keys = rule.signing_keys_in_force(timezone.now())
     return {
         "enabled": bool(keys),
         "secretCreated": iso(keys[0].created) if keys else None,

@@ -10,7 +10,7 @@ from django.core.checks import run_checks
 from django.core.management import call_command
 
 from delivery.models import Delivery
-from delivery.services import delivery_claim, delivery_send
+from delivery.services import deliveries_claim, delivery_send
 from mkwebhooks.secrets import MASK, Secret, SecretDecryptionError
 from rules.models import RuleSecret, SigningKey
 from tests import factories
@@ -60,7 +60,7 @@ def test_wrong_key_sends_nothing_and_records_why(project, settings, receiver):
     job.state = "Processing"
     job.save()
     use_keys(settings, NEW)
-    delivery_send(delivery_claim(Delivery.objects.get().pk))
+    delivery_send(deliveries_claim([Delivery.objects.get().pk])[0])
     attempt = Delivery.objects.get().attempt_log.get()
     assert attempt.error_class == "encryption_key"
     assert receiver.requests == []

@@ -1,7 +1,7 @@
 from django.test import Client
 
 from delivery.models import Delivery
-from delivery.services import delivery_claim, delivery_send
+from delivery.services import deliveries_claim, delivery_send
 from mkwebhooks.devtools.receiver import Receiver
 from mkwebhooks.projects.models import Membership, Project, Role
 from tests import factories
@@ -23,7 +23,7 @@ def delivered(project, url):
     job.state = "Processing"
     job.save()
     delivery = Delivery.objects.get(rule__project=project)
-    delivery_send(delivery_claim(delivery.pk))
+    delivery_send(deliveries_claim([delivery.pk])[0])
     return delivery
 
 

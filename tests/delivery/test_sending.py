@@ -9,7 +9,7 @@ from cloudevents.v1.http import from_http
 from django.utils import timezone
 
 from delivery.models import Delivery
-from delivery.services import delivery_claim, delivery_send
+from delivery.services import deliveries_claim, delivery_send
 from mkwebhooks.devtools.receiver import Receiver
 from mkwebhooks.secrets import MASK
 from rules.models import WebhookRule
@@ -32,8 +32,7 @@ def transition(project, rule_url, **spec):
 
 
 def attempt(delivery: Delivery):
-    claimed = delivery_claim(delivery.pk)
-    assert claimed is not None
+    [claimed] = deliveries_claim([delivery.pk])
     delivery_send(claimed)
     delivery.refresh_from_db()
     return delivery
@@ -162,7 +161,7 @@ def test_success_clears_the_failure_run(project, receiver):
 def test_disabled_rule_does_not_send_queued_deliveries(project, receiver):
     rule, delivery = transition(project, receiver.url)
     WebhookRule.objects.filter(pk=rule.pk).update(enabled=False)
-    assert delivery_claim(delivery.pk) is None
+    assert not deliveries_claim([delivery.pk])
     delivery.refresh_from_db()
     assert (delivery.status, delivery.final_reason) == ("Failed", "rule disabled")
     assert receiver.requests == []
@@ -187,15 +186,15 @@ def test_target_blocked_at_send_time(project, receiver, settings):
 
 def test_claim_is_exclusive(project, receiver):
     rule, delivery = transition(project, receiver.url)
-    assert delivery_claim(delivery.pk) is not None
-    assert delivery_claim(delivery.pk) is None  # leased
+    assert deliveries_claim([delivery.pk])
+    assert not deliveries_claim([delivery.pk])  # leased
 
 
 @pytest.mark.parametrize("status", ["Sent", "Failed"])
 def test_final_delivery_is_not_claimed(project, receiver, status):
     rule, delivery = transition(project, receiver.url)
     Delivery.objects.filter(pk=delivery.pk).update(status=status)
-    assert delivery_claim(delivery.pk) is None
+    assert not deliveries_claim([delivery.pk])
 
 
 def test_unresolvable_host_is_a_dns_failure(project):
@@ -209,9 +208,9 @@ def test_a_dead_workers_last_attempt_still_counts(project, receiver, settings):
     settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "RETRY_SCHEDULE": [0, 0]}
     rule, delivery = transition(project, receiver.url)
     for _ in range(2):  # two workers claim it and die before recording anything
-        assert delivery_claim(delivery.pk) is not None
+        assert deliveries_claim([delivery.pk])
         Delivery.objects.filter(pk=delivery.pk).update(leased_until=timezone.now())
-    assert delivery_claim(delivery.pk) is None
+    assert not deliveries_claim([delivery.pk])
     delivery.refresh_from_db()
     assert delivery.status == "Failed" and "no attempts left" in delivery.final_reason
     assert [a.outcome for a in delivery.attempt_log.all()] == ["worker_lost", "worker_lost"]
@@ -259,7 +258,7 @@ def test_test_event_is_marked_and_logged_like_any_delivery(project, editor, rece
 
 def test_a_late_worker_does_not_overwrite_a_newer_outcome(project, receiver):
     rule, delivery = transition(project, receiver.url)
-    claimed = delivery_claim(delivery.pk)
+    [claimed] = deliveries_claim([delivery.pk])
     newer = timezone.now() + timedelta(minutes=5)
     Delivery.objects.filter(pk=delivery.pk).update(leased_until=newer, status="Sent")
     delivery_send(claimed)  # its lease was taken over meanwhile
@@ -277,7 +276,7 @@ def test_an_internal_error_costs_one_attempt_not_the_schedule(project, receiver,
         raise KeyError("a bug")
 
     monkeypatch.setattr(services.transport, "post", broken)  # stands in for any bug of ours
-    services.delivery_send_safely(delivery_claim(delivery.pk))
+    services.delivery_send_safely(deliveries_claim([delivery.pk])[0])
     delivery.refresh_from_db()
     assert delivery.status == "Retrying" and delivery.leased_until is None
     assert delivery.attempt_log.get().outcome == "internal"
