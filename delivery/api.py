@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Attempt, Delivery
+from delivery.outbox import delivery_test_send
 from delivery.selectors import deliveries_of_rule, queue_health
-from delivery.services import delivery_test_send
 from mkwebhooks.api.envelope import iso
 from mkwebhooks.api.errors import APIError, not_found, validation_error
 from mkwebhooks.api.pagination import paginate

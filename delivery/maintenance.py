@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from delivery.models import Delivery, Event
-from delivery.services import deliveries_insert
+from delivery.outbox import deliveries_insert
 from rules.models import WebhookRule
 
 BATCH = 500

@@ -18,8 +18,8 @@ from delivery.events import CATALOG, enabled_event_types
 from delivery.health import rule_health
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Delivery
+from delivery.outbox import delivery_test_send
 from delivery.selectors import capped_count, count_label
-from delivery.services import delivery_test_send
 from mkwebhooks.projects.access import has_role, projects_visible_to
 from mkwebhooks.projects.models import Role
 from rules.models import WebhookRule

@@ -1,6 +1,6 @@
 """Signal receivers: wiring only, each calls one service."""
 
-from delivery.services import event_record
+from delivery.outbox import event_record
 
 
 def on_state_changed(sender, instance, previous_state: str, state: str, **kwargs) -> None:

@@ -1,40 +1,31 @@
-"""The delivery engine's writes: record transitions in the outbox, claim, send, record.
+"""The delivery engine: claim due deliveries, send them, record each attempt.
 
-Flow: a state change writes Event + Delivery rows in its own transaction; after
-commit each delivery is enqueued. A task claims one delivery (a lease), sends it,
-records the Attempt and moves the delivery to Sent, Retrying or Failed. The
-sweeper re-enqueues whatever is due and not in anyone's hands, so a lost enqueue
-or a dead worker only delays a delivery.
+A task claims a batch of deliveries (a lease each), sends them one after another, records
+every Attempt and moves each delivery to Sent, Retrying or Failed. What feeds the tasks
+(the outbox and the sweeper) is in `delivery.outbox`.
 """
 
 import logging
 from datetime import timedelta
-from functools import cache, partial
+from functools import partial
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 from django.utils import timezone
-from django_q.brokers import Broker, get_broker
-from django_q.conf import Conf
-from django_q.tasks import async_task
 
 from delivery import transport
 from delivery.envelope import encode, outgoing_request
-from delivery.events import event_type_for
-from delivery.models import Attempt, Delivery, Event, Heartbeat
+from delivery.models import Attempt, Delivery
 from delivery.notifications import rule_notice_change
+from delivery.outbox import OPEN, deliveries_enqueue
 from delivery.retry import retry_delay
 from mkwebhooks.conf import longest_attempt_seconds, webhook_settings
-from mkwebhooks.media.representations import represent
 from mkwebhooks.netguard import TargetError, UnresolvableHost, check_target_url
 from mkwebhooks.secrets import SecretDecryptionError
 from rules.models import WebhookRule
-from rules.selectors import rules_subscribed
 from rules.services import rule_disable
 
 logger = logging.getLogger("delivery")
-OPEN = (Delivery.Status.PENDING, Delivery.Status.RETRYING)
-TASK = "delivery.tasks.deliver"
 IN_FLIGHT = "in_flight"  # an attempt's error class while it is being sent
 # Failures before any byte is sent, by exception, as the attempt's error class.
 SETUP_ERRORS = {
@@ -42,99 +33,6 @@ SETUP_ERRORS = {
     UnresolvableHost: "dns",
     SecretDecryptionError: "encryption_key",
 }
-
-
-def event_record(*, resource, previous_state: str, state: str) -> Event | None:
-    """Write the outbox for a transition (inside its transaction); enqueue after commit."""
-    event_type = event_type_for(type(resource).__name__, previous_state, state)
-    if event_type is None:
-        return None
-    source = resource.source
-    event = Event.objects.create(
-        project_id=resource.project_id,
-        type=event_type.name,
-        source=source,
-        sequence=next_sequence(source),
-        time=resource.last_modified,
-        data={
-            "projectName": resource.project.name,
-            "previousState": previous_state,
-            "state": state,
-            "resource": represent(resource),
-        },
-    )
-    rules = rules_subscribed(project_id=resource.project_id, event_type=event_type.name)
-    deliveries_create(event=event, rules=rules)
-    return event
-
-
-def next_sequence(source: str) -> int:
-    last = Event.objects.filter(source=source).aggregate(last=Max("sequence"))["last"]
-    return (last or 0) + 1
-
-
-@transaction.atomic
-def delivery_test_send(*, rule: WebhookRule, event_type: str) -> Delivery:
-    """Send a synthetic event of `event_type` to one rule, logged like any delivery."""
-    source = f"/api/v1/projects/{rule.project.name}/webhook/rules/{rule.name}/test"
-    now = timezone.now()
-    resource = {"name": "test", "id": source, "type": "MediaKind/Test", "properties": {}}
-    event = Event.objects.create(
-        project_id=rule.project_id,
-        type=event_type,
-        source=source,
-        sequence=next_sequence(source),
-        time=now,
-        data={"projectName": rule.project.name, "previousState": None, "state": None,
-              "resource": resource},
-        test=True,
-    )  # fmt: skip
-    return deliveries_create(event=event, rules=[rule])[0]
-
-
-def deliveries_create(*, event: Event, rules: list[WebhookRule]) -> list[Delivery]:
-    return deliveries_insert([(event.pk, rule.pk) for rule in rules])
-
-
-def deliveries_insert(pairs: list[tuple]) -> list[Delivery]:
-    """Write new deliveries for (event id, rule id) pairs; enqueue them after commit."""
-    now = timezone.now()
-    deliveries = Delivery.objects.bulk_create(
-        Delivery(event_id=event_id, rule_id=rule_id, created=now, next_attempt_at=now,
-                 enqueued_at=now)
-        for event_id, rule_id in pairs
-    )  # fmt: skip
-    ids = [delivery.pk for delivery in deliveries]
-    if ids:
-        transaction.on_commit(partial(deliveries_enqueue, ids))
-    return deliveries
-
-
-def broker():
-    """This process's connection to the broker: opening one per task cost more than the task."""
-    return broker_for(repr((Conf.CLUSTER_NAME, Conf.REDIS, Conf.ORM)))
-
-
-@cache
-def broker_for(configuration: str) -> Broker:  # one per configuration (tests change it)
-    return get_broker()
-
-
-def deliveries_enqueue(ids: list[int]) -> None:
-    """Ask the broker to run the deliveries, a batch per task; on failure leave them to the
-    sweeper."""
-    batch = max(webhook_settings.TASK_BATCH, 1)
-    for start in range(0, len(ids), batch):
-        try:
-            async_task(TASK, ids[start : start + batch], broker=broker())
-        except Exception as exc:  # broker down: the database still holds the deliveries
-            logger.warning(
-                "broker unavailable (%s); %d deliveries left to the sweeper",
-                type(exc).__name__,
-                len(ids) - start,
-            )
-            Delivery.objects.filter(pk__in=ids[start:]).update(enqueued_at=None)
-            return
 
 
 def deliveries_send(claimed: list[Delivery]) -> None:
@@ -346,38 +244,3 @@ def rule_health_record(rule: WebhookRule, result: transport.Result, now) -> None
     elif rule.consecutive_failures + 1 >= webhook_settings.FAILING_NOTICE_AFTER:
         detail = f"{rule.consecutive_failures + 1} attempts in a row failed; the last: "
         rule_notice_change(rule=rule, notice="failing", detail=detail + result.error_detail)
-
-
-def deliveries_wake_due() -> int:
-    """Enqueue due deliveries that nobody holds: lost enqueues, retries, dead workers."""
-    now = timezone.now()
-    # Never enqueued, or enqueued so long ago that even a backlog does not explain it…
-    ceiling = now - timedelta(seconds=webhook_settings.REENQUEUE_BEHIND_BACKLOG_SECONDS)
-    lost = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=ceiling)
-    if broker_idle():  # …or nothing waits in the queue, so a task enqueued a while ago was lost
-        stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
-        lost |= Q(enqueued_at__lt=stale)
-    ids = list(
-        Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .filter(lost)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[: webhook_settings.SWEEP_BATCH]
-    )
-    if ids:
-        Delivery.objects.filter(pk__in=ids).update(enqueued_at=now)
-        deliveries_enqueue(ids)
-    return len(ids)
-
-
-def broker_idle() -> bool:
-    """True when the broker holds no waiting task. Behind a backlog, an old enqueue is
-    still waiting its turn: enqueuing it again would only add to the backlog."""
-    try:
-        return broker().queue_size() == 0
-    except Exception:  # broker down: nothing can be enqueued anyway
-        return False
-
-
-def heartbeat_record(name: str = "sweeper") -> None:
-    Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})

@@ -6,12 +6,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from delivery.maintenance import deliveries_purge
-from delivery.services import (
-    deliveries_claim,
-    deliveries_send,
-    deliveries_wake_due,
-    heartbeat_record,
-)
+from delivery.outbox import deliveries_wake_due, heartbeat_record
+from delivery.services import deliveries_claim, deliveries_send
 from mkwebhooks.conf import webhook_settings
 
 HEARTBEAT_EVERY = 10  # seconds; /healthz reads it

@@ -107,8 +107,9 @@ def check_target_url(url: str, *, must_resolve: bool) -> list[Address]:
     """
     host, port = check_url_shape(url)
     literal = address_literal(host)
-    if literal is not None:  # checked even where it would not resolve
+    if literal is not None:  # nothing to look up (odd spellings such as 0x7f.1 are looked up)
         check_address(literal)
+        return [literal]
     try:
         addresses = resolve(host, port)
     except UnresolvableHost:

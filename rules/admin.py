@@ -14,7 +14,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed
 from delivery.models import Delivery
-from delivery.services import delivery_test_send
+from delivery.outbox import delivery_test_send
 from mkwebhooks.api.errors import flatten_errors
 from mkwebhooks.secrets import MASK
 from rules.audit import rule_change_record, rule_snapshot

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from delivery.models import Delivery
-from delivery.services import deliveries_wake_due
+from delivery.outbox import deliveries_wake_due
 from mkwebhooks.devtools.receiver import Receiver
 from tests.delivery.test_end_to_end import wait_until
 from tests.test_embedded_robustness import database_bytes

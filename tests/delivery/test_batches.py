@@ -3,7 +3,7 @@
 from django_q.signing import SignedPackage
 
 from delivery.models import Attempt, Delivery
-from delivery.services import broker
+from delivery.outbox import broker
 from delivery.tasks import deliver
 from mkwebhooks.devtools.receiver import Receiver
 from tests import factories

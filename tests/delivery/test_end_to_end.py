@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from delivery.models import Delivery
-from delivery.services import deliveries_wake_due
+from delivery.outbox import deliveries_wake_due
 from mkwebhooks.devtools.receiver import Receiver
 from tests.conftest import rule_spec
 

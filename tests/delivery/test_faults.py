@@ -13,7 +13,7 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 
 from delivery.models import Delivery, Heartbeat
-from delivery.services import deliveries_wake_due
+from delivery.outbox import deliveries_wake_due
 from mkwebhooks.devtools import processes
 from mkwebhooks.devtools.receiver import Receiver
 from mkwebhooks.media.models import Job, Transform

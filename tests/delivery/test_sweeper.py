@@ -25,7 +25,7 @@ def test_an_enqueue_lost_by_the_broker_is_sent_again_once_the_queue_is_empty(
 
     from django.utils import timezone
 
-    from delivery.services import broker, deliveries_wake_due
+    from delivery.outbox import broker, deliveries_wake_due
 
     factories.rule(project, "https://hooks.example.com/")
     job = factories.job(project)
