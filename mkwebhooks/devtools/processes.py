@@ -92,11 +92,15 @@ def stop(process: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a child and everything it started (qcluster forks workers)."""
     if process.poll() is not None:
         return
-    # qcluster stops in about a second on SIGINT (its own handler) but was seen to
-    # take over 20 s on SIGTERM; runserver may have inherited an ignored SIGINT
+    # A qcluster gets SIGINT in all its processes, as Ctrl-C in a terminal would send it:
+    # the cluster stops, and a worker in the sweeper's loop ends it at once (other workers
+    # ignore SIGINT and finish their task). runserver may have inherited an ignored SIGINT
     # (children of background shells do), so it gets SIGTERM.
-    is_cluster = "qcluster" in process.args
-    process.send_signal(signal.SIGINT if is_cluster else signal.SIGTERM)
+    if "qcluster" in process.args:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGTERM)
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout)
     with contextlib.suppress(ProcessLookupError):  # what is left of the group, if anything

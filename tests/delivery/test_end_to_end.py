@@ -6,9 +6,11 @@ import pytest
 from cloudevents.v1.http import from_http
 from django.utils import timezone
 from django_q.models import Schedule
+from django_q.tasks import async_task
 
-from delivery.models import Delivery
-from delivery.outbox import deliveries_wake_due
+from delivery.models import Delivery, Heartbeat
+from delivery.outbox import broker, deliveries_wake_due
+from mkwebhooks.devtools import processes
 from mkwebhooks.devtools.receiver import Receiver
 from tests.conftest import rule_spec
 
@@ -92,3 +94,13 @@ def test_lost_enqueue_is_recovered_by_the_sweeper(cluster, editor, receiver):
 def test_migrations_install_the_sweeper_schedule(db):
     schedule = Schedule.objects.get(func="delivery.tasks.sweep")
     assert schedule.schedule_type == Schedule.MINUTES and schedule.repeats == -1
+
+
+def test_a_cluster_stops_at_once_even_in_the_sweepers_loop(clusters):
+    process, log = clusters.start()
+    async_task("delivery.tasks.sweep", broker=broker())  # what the schedule starts each minute
+    wait_until(Heartbeat.objects.filter(name="sweeper").exists)  # the 50 s loop is running
+    started = time.monotonic()
+    processes.stop(process)  # SIGINT, as Ctrl-C on make run; SIGKILL after 10 s
+    assert time.monotonic() - started < 5
+    assert "has stopped" in log.read_text()

@@ -29,5 +29,6 @@ class Command(BaseCommand):
         try:
             signal.sigwait(stop_signals)
         finally:
+            self.stdout.write("Stopping the web server and the qcluster…")
             processes.stop(web)
             processes.stop(cluster)
