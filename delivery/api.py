@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from delivery.events import enabled_event_types
+from delivery.events import BY_NAME, enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Attempt, Delivery
 from delivery.outbox import delivery_test_send
@@ -67,10 +67,14 @@ class RuleEvents(APIView):
             raise validation_error(
                 {"status": f"must be one of {', '.join(Delivery.Status.values)}."}
             )
+        event_type = request.query_params.get("type")
+        if event_type and event_type not in BY_NAME:
+            raise validation_error({"type": f"{event_type!r} is not an event type."},
+                                   {"validTypes": list(BY_NAME)})  # fmt: skip
         deliveries = deliveries_of_rule(
             rule=rule_for(request, project, name, Role.VIEWER),
             status=status,
-            event_type=request.query_params.get("type"),
+            event_type=event_type,
         )
         return paginate(
             request,

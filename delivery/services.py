@@ -27,11 +27,13 @@ from rules.services import rule_disable
 
 logger = logging.getLogger("delivery")
 IN_FLIGHT = "in_flight"  # an attempt's error class while it is being sent
-# Failures before any byte is sent, by exception, as the attempt's error class.
+# Failures before any byte is sent, by exception: the attempt's error class, and how loud
+# a log line it is worth beyond the attempt's own (a name that does not resolve is the
+# receiver's problem, like a refused connection; a blocked target or a lost key is ours).
 SETUP_ERRORS = {
-    TargetError: "blocked_target",
-    UnresolvableHost: "dns",
-    SecretDecryptionError: "encryption_key",
+    TargetError: ("blocked_target", logging.WARNING),
+    UnresolvableHost: ("dns", logging.DEBUG),
+    SecretDecryptionError: ("encryption_key", logging.ERROR),
 }
 
 
@@ -139,8 +141,8 @@ def delivery_send(delivery: Delivery) -> Attempt:
         addresses = check_target_url(delivery.rule.url, must_resolve=True)
         request = outgoing_request(delivery.rule, delivery.event, body)
     except (TargetError, SecretDecryptionError) as exc:
-        kind = SETUP_ERRORS[type(exc)]
-        logger.error("delivery %s not sent: %s", delivery.uuid, exc)
+        kind, level = SETUP_ERRORS[type(exc)]
+        logger.log(level, "delivery %s not sent: %s", delivery.uuid, exc)
         result = transport.Result(0, error_class=kind, error_detail=str(exc)[:300])
         return delivery_attempt_record(delivery, result, started_at, delivery.rule.url, {})
     result = transport.post(

@@ -243,6 +243,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("MKWEBHOOKS_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Our handler only: Django's own console handler would print each line a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"level": "WARNING"},
         # urllib3 quotes full URLs (with secret query parameters) in its warnings.
         "urllib3": {"level": "CRITICAL"},

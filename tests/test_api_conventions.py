@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from delivery.events import CATALOG, catalog_markdown
 from mkwebhooks.api.middleware import RequestIdLogFilter
 from mkwebhooks.projects.models import Role
-from tests.conftest import make_user
+from tests.conftest import make_user, rule_spec
 
 
 def test_every_response_carries_a_request_id(editor, project):
@@ -149,3 +149,31 @@ def test_a_regenerated_token_revokes_the_old_one(db):
     assert client.get("/api/v1/projects").status_code == 401
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.get(user=user).key}")
     assert client.get("/api/v1/projects").status_code == 200
+
+
+def test_another_authorization_scheme_is_a_401_that_says_bearer(editor, project):
+    editor.credentials(HTTP_AUTHORIZATION="Token abc")
+    response = editor.get("/api/v1/projects/studio/webhook/rules")
+    assert response.status_code == 401
+    assert "Bearer <token>" in response.json()["error"]["detail"]
+
+
+def test_a_form_encoded_body_is_a_415_that_asks_for_json(editor, project):
+    response = editor.put(
+        "/api/v1/projects/studio/webhook/rules/r1", "enabled=true", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "application/json" in response.json()["error"]["detail"]
+
+
+def test_history_filtered_by_an_unknown_event_type_is_a_400(editor, project):
+    editor.put(
+        "/api/v1/projects/studio/webhook/rules/r1",
+        {"spec": rule_spec("https://hooks.example.com/")},
+        format="json",
+    )
+    response = editor.get("/api/v1/projects/studio/webhook/rules/r1/events", {"type": "Nope"})
+    assert response.status_code == 400
+    extra = response.json()["error"]["extraDetail"]
+    assert "type" in extra["fields"] and "MediaKind.JobStarted" in extra["validTypes"]

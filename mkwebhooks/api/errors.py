@@ -87,6 +87,9 @@ def as_api_error(exc: Exception) -> APIError | None:
         )
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return APIError(401, "unauthorized", str(exc.detail))
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        detail = f"{exc.detail} Send the body as JSON, with Content-Type: application/json."
+        return APIError(415, "unsupported_media_type", detail)
     if isinstance(exc, exceptions.Throttled):
         return APIError(429, "throttled", str(exc.detail), {"retryAfter": exc.wait})
     if isinstance(exc, exceptions.APIException):

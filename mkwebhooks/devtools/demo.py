@@ -69,6 +69,7 @@ def put_rules(api: Api, receiver_url: str) -> None:
 
 
 def disable_rules(api: Api) -> None:
+    print("\nThe receiver stops with the demo, so its rules are disabled (make run keeps the log):")
     for name in ("jobs-rule", "all-events"):
         api.call("PATCH", f"webhook/rules/{name}", {"spec": {"enabled": False}})
 
@@ -141,7 +142,7 @@ def describe(received: Received) -> tuple[str, str, str]:
 
 
 def verify(received: list[Received]) -> bool:
-    print(f"\nThe receiver got {len(received)} requests:")
+    print(f"\nThe receiver got {len(received)} requests, each parsed with the CloudEvents SDK:")
     seen, problems = [], []
     for item in received:
         path, event_type, problem = describe(item)

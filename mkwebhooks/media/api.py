@@ -22,6 +22,24 @@ from mkwebhooks.projects.models import Role
 MAX_PROPERTIES_BYTES = 64 * 1024
 
 
+def requested_state(model, data: dict) -> str | None:
+    """The state a PATCH asks for, if any; a 400 unless it is one of the model's states."""
+    state = data.get("properties", {}).get("state")
+    if state is None:
+        return None
+    if not isinstance(state, str):
+        raise validation_error({"properties.state": "must be a string."})
+    if not hasattr(model, "TRANSITIONS"):
+        raise validation_error({"properties.state": f"a {model.__name__} has no state."})
+    names = [value for value, _ in model._meta.get_field("state").choices]
+    if state not in names:
+        raise validation_error(
+            {"properties.state": f"{state!r} is not a {model.__name__} state; "
+                                 f"one of {', '.join(names)}."}
+        )  # fmt: skip
+    return state
+
+
 def conflict(exc: InvalidTransition) -> APIError:
     return APIError(
         409,
@@ -101,11 +119,7 @@ class MediaView(APIView):
 
     def patch(self, request, **kwargs):
         properties = writable_properties(request.data)
-        state = request.data.get("properties", {}).get("state")
-        if state is not None and not isinstance(state, str):
-            raise validation_error({"properties.state": "must be a string."})
-        if state is not None and not hasattr(self.model, "TRANSITIONS"):
-            raise validation_error({"properties.state": f"a {self.model.__name__} has no state."})
+        state = requested_state(self.model, request.data)
         with transaction.atomic():
             obj = self.get_object(request, kwargs, Role.EDITOR, lock=True)
             obj.properties = {**obj.properties, **properties}

@@ -55,9 +55,17 @@ def test_job_illegal_transition_is_a_409_with_allowed_states(editor, project):
     assert not Event.objects.exists()
 
 
-def test_job_unknown_state_is_a_409_and_final_state_allows_nothing(editor, project):
+def test_job_unknown_state_is_a_400_naming_the_states(editor, project):
+    factories.job(project)
+    response = patch_state(editor, f"{JOBS}/job1", "Exploded")
+    assert response.status_code == 400
+    message = response.json()["error"]["extraDetail"]["fields"]["properties.state"]
+    assert "'Exploded' is not a Job state" in message and "Processing" in message
+    assert not Event.objects.exists()
+
+
+def test_job_final_state_allows_nothing(editor, project):
     job = factories.job(project)
-    assert patch_state(editor, f"{JOBS}/job1", "Exploded").status_code == 409
     job.state = "Error"
     job.save()
     response = patch_state(editor, f"{JOBS}/job1", "Processing")
