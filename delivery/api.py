@@ -92,6 +92,7 @@ class Redeliver(APIView):
         delivery = Delivery.objects.filter(rule=rule, uuid=delivery_id).first()
         if delivery is None:
             raise not_found(f"Delivery '{delivery_id}'")
+        rule_must_be_enabled(rule, "re-delivering its events")
         return Response(delivery_body(delivery_redeliver(delivery=delivery)), status=202)
 
 
@@ -103,8 +104,15 @@ class RedeliverFailed(APIView):
         since, until = (moment(request.data, key) for key in ("since", "until"))
         if since is None:
             raise validation_error({"since": "is required (ISO 8601 with a time zone)."})
+        rule_must_be_enabled(rule, "re-delivering its events")
         count = deliveries_redeliver_failed(rule=rule, since=since, until=until or timezone.now())
         return Response({"redelivered": count}, status=202)
+
+
+def rule_must_be_enabled(rule, action: str) -> None:
+    """A disabled rule gets nothing new: the delivery would only fail as "rule disabled"."""
+    if not rule.enabled:
+        raise APIError(409, "rule_disabled", f"Enable the rule before {action}.")
 
 
 def moment(data, key: str):
@@ -112,7 +120,10 @@ def moment(data, key: str):
     raw = data.get(key) if isinstance(data, dict) else None
     if raw is None:
         return None
-    value = parse_datetime(raw) if isinstance(raw, str) else None
+    try:
+        value = parse_datetime(raw) if isinstance(raw, str) else None
+    except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+        value = None
     if value is None or value.tzinfo is None:
         raise validation_error(
             {key: "must be an ISO 8601 time with a zone, e.g. 2026-12-01T00:00Z."}
@@ -131,8 +142,7 @@ class SendTestEvent(APIView):
         )
         if event_type not in valid:
             raise validation_error({"type": f"must be one of {', '.join(valid)}."})
-        if not rule.enabled:
-            raise APIError(409, "rule_disabled", "Enable the rule before sending it a test event.")
+        rule_must_be_enabled(rule, "sending it a test event")
         return Response(delivery_body(delivery_test_send(rule=rule, event_type=event_type)), 202)
 
 

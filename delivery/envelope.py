@@ -7,12 +7,13 @@ import base64
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from dataclasses import dataclass, replace
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from django.utils import timezone
 
 from delivery.models import Event
+from delivery.transport import Result
 from mkwebhooks.api.envelope import iso
 from mkwebhooks.conf import webhook_settings
 from mkwebhooks.secrets import MASK
@@ -48,6 +49,24 @@ class OutgoingRequest:
     headers: dict[str, str]
     masked_url: str  # what the log keeps
     masked_headers: dict[str, str]
+    secret_values: tuple[str, ...] = ()
+
+    def masked(self, text: str) -> str:
+        """`text` with every secret value sent, as sent or URL-encoded, replaced by the mask."""
+        for value in self.secret_values:
+            for spelling in {value, quote(value, safe=""), quote_plus(value, safe="*")}:
+                text = text.replace(spelling, MASK)
+        return text
+
+    def masked_result(self, result: Result) -> Result:
+        """What the receiver answered, without the secrets it may echo (a `Location` that
+        quotes the URL, a debug page that prints the request): the log keeps this."""
+        return replace(
+            result,
+            headers={name: self.masked(value) for name, value in result.headers.items()},
+            body=self.masked(result.body),
+            error_detail=self.masked(result.error_detail),
+        )
 
 
 def with_query(url: str, params: list[tuple[str, str]]) -> str:
@@ -88,16 +107,19 @@ def outgoing_request(rule: WebhookRule, event: Event, body: bytes) -> OutgoingRe
     }
     headers, masked_headers = {**base, **rule.headers}, {**base, **rule.headers}
     params = list(rule.query_params.items())
-    secret_params, masked_params = [], []
+    secret_params, masked_params, revealed = [], [], []
     for secret in rule.secrets.all():
+        value = secret.value.reveal()
+        revealed.append(value)
         if secret.location == RuleSecret.Location.HEADER:
-            headers[secret.name], masked_headers[secret.name] = secret.value.reveal(), MASK
+            headers[secret.name], masked_headers[secret.name] = value, MASK
         else:
-            secret_params.append((secret.name, secret.value.reveal()))
+            secret_params.append((secret.name, value))
             masked_params.append((secret.name, MASK))
     return OutgoingRequest(
         url=with_query(rule.url, params + secret_params),
         headers=headers,
         masked_url=with_query(rule.url, params + masked_params),
         masked_headers=masked_headers,
+        secret_values=tuple(revealed),
     )

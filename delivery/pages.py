@@ -25,6 +25,7 @@ from mkwebhooks.projects.models import Role
 from rules.models import WebhookRule
 
 PAGE = 50
+MAX_FILTER_LENGTH = 500
 STATUSES = Delivery.Status.values
 
 
@@ -35,7 +36,8 @@ def delivery_list(request):
         "event", "rule__project"
     )
     keys = ("project", "rule", "status", "type", "q", "before")
-    filters = {k: request.GET.get(k, "").strip() for k in keys}
+    # Longer values cannot match a name, a source path or a key; cut them before SQL does.
+    filters = {k: request.GET.get(k, "").strip()[:MAX_FILTER_LENGTH] for k in keys}
     if filters["project"]:
         deliveries = deliveries.filter(rule__project__name=filters["project"])
     if filters["rule"]:
@@ -47,8 +49,9 @@ def delivery_list(request):
     if filters["q"]:  # an event id, or (part of) a resource's source path
         deliveries = deliveries.filter(event_match(filters["q"]))
     counts = {s: count_label(capped_count(deliveries.filter(status=s))) for s in STATUSES}
-    if filters["before"].isdigit():  # keyset paging on the primary key
-        deliveries = deliveries.filter(pk__lt=int(filters["before"]))
+    before = filters["before"]
+    if before.isascii() and before.isdigit() and len(before) < 19:  # keyset paging by pk
+        deliveries = deliveries.filter(pk__lt=int(before))
     rows = list(deliveries.order_by("-pk")[: PAGE + 1])
     context = {
         "deliveries": rows[:PAGE],

@@ -155,8 +155,9 @@ def delivery_send(delivery: Delivery) -> Attempt:
         address=str(addresses[0]),
     )
     return delivery_attempt_record(
-        delivery, result, started_at, request.masked_url, request.masked_headers
-    )
+        delivery, request.masked_result(result), started_at, request.masked_url,
+        request.masked_headers,
+    )  # fmt: skip
 
 
 @transaction.atomic

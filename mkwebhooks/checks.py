@@ -83,19 +83,28 @@ def check_task_timeouts(app_configs, **kwargs):
 
 @register()
 def check_stored_secrets_decrypt(app_configs, **kwargs):
-    """A wrong key must stop the start, not turn up later as failed deliveries."""
+    """A wrong key must stop the start, not turn up later as failed deliveries.
+
+    Every stored secret is tried, not a sample: after a key was dropped without
+    `rotate_secrets`, only the older secrets fail (a few ms per thousand secrets)."""
     from django.db import DatabaseError
 
-    from rules.models import RuleSecret
+    from rules.models import RuleSecret, SigningKey
 
     try:
-        sample = RuleSecret.objects.order_by("-pk").first()
+        stored = [
+            *RuleSecret.objects.values_list("value", flat=True),
+            *SigningKey.objects.values_list("secret", flat=True),
+        ]
     except DatabaseError:  # no tables yet (before migrate) or no database: nothing to check
         return []
-    if sample is None:
+    unreadable = sum(not secret.readable() for secret in stored)
+    if not unreadable:
         return []
-    if not sample.value.readable():
-        return [
-            Error(UNDECRYPTABLE, hint="Check MKWEBHOOKS_ENCRYPTION_KEYS.", id="mkwebhooks.E005")
-        ]
-    return []
+    return [
+        Error(
+            f"{UNDECRYPTABLE} ({unreadable} of {len(stored)} stored secrets.)",
+            hint="Check MKWEBHOOKS_ENCRYPTION_KEYS.",
+            id="mkwebhooks.E005",
+        )
+    ]

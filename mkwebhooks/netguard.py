@@ -25,6 +25,9 @@ class UnresolvableHost(TargetError):
 
 def check_url_shape(url: str) -> tuple[str, int]:
     """Validate scheme, host and credentials; return (host, port)."""
+    # urlsplit silently drops tabs and newlines that requests would send: check the text.
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise TargetError("must not contain spaces or control characters; percent-encode them")
     try:
         parts = urlsplit(url)
         port = parts.port

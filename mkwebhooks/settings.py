@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "mkwebhooks.api.middleware.RequestIdMiddleware",
+    "mkwebhooks.api.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Admin and page assets from gunicorn itself (after collectstatic), no CDN or nginx needed.
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -72,7 +72,8 @@ def precondition():
         raise APIError(
             412,
             "precondition_failed",
-            "The rule changed since you read it (If-Match does not match its ETag); read it again.",
+            "If-Match does not match the rule's ETag: it changed since you read it, or it no "
+            "longer exists. Read it again.",
         ) from None
 
 

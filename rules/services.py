@@ -5,7 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,11 +48,23 @@ def resolve_secrets(rule: WebhookRule | None, authentication: dict) -> list[Rule
     return secrets
 
 
-@transaction.atomic
 def rule_upsert(
     *, project: Project, name: str, spec: dict, user, if_match: str | None = None
 ) -> tuple[WebhookRule, bool]:
     """Create or wholly replace a rule from a validated spec; return (rule, created)."""
+    arguments = {"project": project, "name": name, "spec": spec, "user": user}
+    try:
+        return rule_write(**arguments, if_match=if_match)
+    except IntegrityError:
+        # Created by a concurrent request between our lookup and insert (a row that does
+        # not exist yet cannot be locked): now it exists, so this PUT replaces it.
+        return rule_write(**arguments, if_match=if_match)
+
+
+@transaction.atomic
+def rule_write(
+    *, project: Project, name: str, spec: dict, user, if_match: str | None
+) -> tuple[WebhookRule, bool]:
     rule = WebhookRule.objects.select_for_update().filter(project=project, name=name).first()
     check_precondition(rule, if_match)
     before = rule_snapshot(rule)

@@ -6,7 +6,7 @@ import re
 from rest_framework import serializers
 
 from delivery.events import enabled_event_types
-from mkwebhooks.api.strict import StrictBooleanField, StrictCharField
+from mkwebhooks.api.strict import StrictBooleanField, StrictCharField, StrictSerializer
 from mkwebhooks.netguard import TargetError, check_target_url
 
 HTTP_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -99,17 +99,6 @@ class EventListField(serializers.ListField):
         if errors:
             raise serializers.ValidationError(errors)
         return list(dict.fromkeys(names))  # duplicates collapsed, order kept
-
-
-class StrictSerializer(serializers.Serializer):
-    """Refuses unknown keys, so a typo ('evnets') is an error, not silently ignored."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict):
-            unknown = {key: ["is not a known field."] for key in data if key not in self.fields}
-            if unknown:
-                raise serializers.ValidationError(unknown)
-        return super().to_internal_value(data)
 
 
 class AuthenticationSerializer(StrictSerializer):

@@ -77,10 +77,24 @@ def test_project_put_with_unknown_member_is_a_400(staff):
     assert "spec.members.ghost" in response.json()["error"]["extraDetail"]["fields"]
 
 
+def test_project_put_with_an_unknown_spec_key_is_a_400(staff, project):
+    body = {"spec": {"descriptoin": "typo"}}
+    response = staff.put("/api/v1/projects/studio", body, format="json")
+    assert response.status_code == 400
+    assert "spec.descriptoin" in response.json()["error"]["extraDetail"]["fields"]
+
+
 def test_members_cannot_create_projects_and_list_only_theirs(member, staff, project):
     editor = member(Role.EDITOR)
     staff.put("/api/v1/projects/other", {"spec": {}}, format="json")
-    assert editor.put("/api/v1/projects/mine", {"spec": {}}, format="json").status_code == 403
+    created = editor.put("/api/v1/projects/mine", {"spec": {}}, format="json")
+    assert created.status_code == 404
+    assert "only staff can create projects" in created.json()["error"]["detail"]
+    # Another's project answers the same: a PUT does not tell which projects exist.
+    other = editor.put("/api/v1/projects/other", {"spec": {}}, format="json")
+    assert other.status_code == 404 and other.json()["error"] == created.json()["error"] | {
+        "detail": created.json()["error"]["detail"].replace("mine", "other")
+    }
     names = [p["metadata"]["name"] for p in editor.get("/api/v1/projects").json()["value"]]
     assert names == ["studio"]
 

@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,20 @@ def test_concurrent_api_writes_beside_a_cluster_never_lock(live_server, cluster,
     assert len(statuses) == THREADS * JOBS_PER_THREAD * 3
     assert "database is locked" not in cluster.read_text()
     assert len(receiver.requests) == expected
+
+
+def test_concurrent_puts_of_a_new_rule_all_succeed(live_server, project):
+    session = api_session(live_server, project)
+    url, start = f"{session.base}/webhook/rules/raced", threading.Barrier(8)
+
+    def put() -> int:
+        start.wait()
+        spec = rule_spec("https://hooks.example.com/")
+        return session.put(url, json=spec, timeout=30).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(lambda _: put(), range(8)))
+    assert statuses == [200] * 7 + [201]
 
 
 SECRET_VALUES = ["Bearer s3cr3t-header-value", "s3cr3t-header-value", "s3cr3t-query-value"]

@@ -66,7 +66,10 @@ def token(**fields) -> str:
         {"$skiptoken": token(o=-1)},
         {"$skiptoken": token(v={"a": 1}, ob="created asc"), "$orderby": "created asc"},
         {"$skiptoken": token(v="not a date", ob="created asc"), "$orderby": "created asc"},
+        {"$skiptoken": token(v="a\x00b")},
+        {"$skiptoken": token(pk=2**70)},
         {"$top": "²"},
+        {"$top": "9" * 5000},
     ],
 )
 def test_tampered_paging_parameters_are_400s(editor, project, params):
@@ -96,6 +99,22 @@ def test_non_public_targets_are_refused_at_save(editor, project, settings, url):
     response = editor.put(f"{RULES}/r1", rule_spec(url), format="json")
     assert response.status_code == 400
     assert "spec.url" in response.json()["error"]["extraDetail"]["fields"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hooks.example.com/a\r\nX-Injected: y",
+        "https://hooks.example.com\t:8443/",
+        "https://hooks.example.com/a b",
+        "https://hooks.example.com/\x7f",
+    ],
+)
+def test_urls_with_spaces_or_control_characters_are_refused(editor, project, url):
+    response = editor.put(f"{RULES}/r1", rule_spec(url), format="json")
+    assert response.status_code == 400
+    assert "control characters" in response.json()["error"]["extraDetail"]["fields"]["spec.url"]
+    assert not WebhookRule.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -153,3 +172,19 @@ def test_members_sign_in_to_the_delivery_pages_without_admin_rights(project):
     response = client.post("/accounts/login/", {"username": "operator", "password": "pw-123456789"})
     assert response.status_code == 302 and response["Location"] == "/deliveries/"
     assert client.get("/deliveries/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/projects/a%00b",
+        "/api/v1/projects/studio/webhook/rules/a%00b",
+        "/api/v1/projects/studio/webhook/rules?x=%00",
+        "/deliveries/?q=%00",
+        "/deliveries/rules/studio/a%00b/",
+    ],
+)
+def test_a_nul_in_the_url_is_a_400_in_the_error_shape(editor, project, path):
+    response = editor.get(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"

@@ -22,9 +22,9 @@ def use_keys(settings, *keys):
     settings.MKWEBHOOKS = {**settings.MKWEBHOOKS, "ENCRYPTION_KEYS": list(keys)}
 
 
-def secret_rule(project, url):
+def secret_rule(project, url, name="hook"):
     auth = {"authentication": {"headers": {"Authorization": "Bearer top-secret"}}}
-    return factories.rule(project, url, **auth)
+    return factories.rule(project, url, name, **auth)
 
 
 def test_secret_prints_as_the_mask():
@@ -88,6 +88,17 @@ def test_wrong_key_for_stored_secrets_fails_the_system_check(project, settings):
     assert "mkwebhooks.E005" not in {m.id for m in run_checks()}
     use_keys(settings, NEW)
     assert "mkwebhooks.E005" in {m.id for m in run_checks()}
+
+
+def test_a_dropped_old_key_fails_the_check_though_newer_secrets_decrypt(project, settings):
+    use_keys(settings, OLD)
+    secret_rule(project, "https://hooks.example.com/old")
+    use_keys(settings, NEW, OLD)  # a new key first; rotate_secrets not run
+    secret_rule(project, "https://hooks.example.com/new", name="new")
+    assert "mkwebhooks.E005" not in {m.id for m in run_checks()}
+    use_keys(settings, NEW)  # the old key dropped too early
+    errors = [m for m in run_checks() if m.id == "mkwebhooks.E005"]
+    assert errors and "(1 of 2 stored secrets.)" in errors[0].msg
 
 
 def test_rotate_command_moves_every_secret_to_the_newest_key(project, settings, editor):

@@ -22,7 +22,8 @@ def page_size(request: Request) -> int:
     raw = request.query_params.get("$top")
     if raw is None:
         return webhook_settings.PAGE_SIZE
-    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+    # Length first: int() of thousands of digits is an error (and slow), not a number.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or int(raw) < 1:
         raise validation_error({"$top": "must be a positive integer."})
     return min(int(raw), webhook_settings.MAX_PAGE_SIZE)
 
@@ -50,9 +51,11 @@ def decode_token(raw: str, expected_order: str, field) -> tuple:
         valid = (
             token["ob"] == expected_order
             and isinstance(token["v"], str | int)
+            and "\x00" not in str(token["v"])  # PostgreSQL cannot compare with a NUL
             and type(pk) is int
             and type(offset) is int
-            and offset >= 0
+            and 0 <= pk < 2**63  # the range of a database key
+            and 0 <= offset < 2**31
         )
     except (ValueError, KeyError, TypeError, binascii.Error, DjangoValidationError):
         raise bad_token() from None

@@ -1,4 +1,5 @@
-"""Serializer fields that refuse type coercion: `"enabled": "yes"` is an error, not True."""
+"""Serializers that refuse what they do not know: `"enabled": "yes"` is an error, not True,
+and a typo in a key is an error, not ignored."""
 
 import re
 
@@ -27,6 +28,17 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses unknown keys, so a typo ('evnets') is an error, not silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = {key: ["is not a known field."] for key in data if key not in self.fields}
+            if unknown:
+                raise serializers.ValidationError(unknown)
         return super().to_internal_value(data)
 
 

@@ -3,8 +3,11 @@
 It records every request and answers from a script of responses (the last one
 repeats), e.g. `Receiver([500, 500, 200])`, `Receiver([(503, {"Retry-After": "2"})])`,
 or `Receiver([(200, {}, 30), 200])` to hold the first request open for 30 s.
+`echo=True` makes it a careless receiver that quotes each request back (path and headers
+in the body, the URL in `Location`), as debug endpoints and error pages do.
 """
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -20,7 +23,8 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, responses=(204,), host: str = "127.0.0.1"):
+    def __init__(self, responses=(204,), host: str = "127.0.0.1", echo: bool = False):
+        self.echo = echo
         self.responses = [(*r, 0)[:3] if isinstance(r, tuple) else (r, {}, 0) for r in responses]
         self.requests: list[Received] = []
         self.condition = threading.Condition()
@@ -73,6 +77,10 @@ class Receiver:
                 time.sleep(hold)
                 payload = b'{"error": "scripted"}' if status >= 300 else b'{"received": true}'
                 payload = b"" if status in (204, 304) else payload  # these carry no body
+                if receiver.echo:
+                    payload = json.dumps({"path": self.path, "headers": dict(self.headers)})
+                    payload = payload.encode()
+                    headers = {**headers, "Location": f"https://example.com{self.path}"}
                 self.send_response(status)
                 for name, value in {**headers, "Content-Length": str(len(payload))}.items():
                     self.send_header(name, value)

@@ -49,6 +49,17 @@ def conflict(exc: InvalidTransition) -> APIError:
     )
 
 
+def action_conflict(obj, action: str, moves: dict) -> APIError:
+    allowed_from = ", ".join(sorted(moves))
+    return APIError(
+        409,
+        "invalid_state_transition",
+        f"A {obj.kind} in state {obj.state} cannot {action}; it can from {allowed_from}.",
+        {"state": obj.state, "action": action, "allowedFrom": sorted(moves),
+         "allowedStates": obj.allowed_next_states(obj.state)},
+    )  # fmt: skip
+
+
 def writable_properties(data) -> dict:
     """Validate the body's `properties` object and drop the server-owned keys."""
     if not isinstance(data, dict):
@@ -148,7 +159,7 @@ class ActionView(MediaView):
             if moves is None:
                 raise not_found(f"Action '{action}'")
             if obj.state not in moves:
-                raise conflict(InvalidTransition(obj.kind, obj.state, action, sorted(moves)))
+                raise action_conflict(obj, action, moves)
             obj.state = moves[obj.state]
             obj.save()
         return Response(represent(obj), status=202)

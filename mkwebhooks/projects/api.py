@@ -7,22 +7,22 @@ from rest_framework.views import APIView
 from mkwebhooks.api.envelope import metadata
 from mkwebhooks.api.errors import APIError, not_found
 from mkwebhooks.api.pagination import paginate
-from mkwebhooks.api.strict import StrictCharField, check_name
-from mkwebhooks.projects.access import project_for, projects_visible_to
+from mkwebhooks.api.strict import StrictCharField, StrictSerializer, check_name
+from mkwebhooks.projects.access import project_for, project_role, projects_visible_to
 from mkwebhooks.projects.models import Project, Role
 from mkwebhooks.projects.services import project_upsert
 
 
-class MemberSerializer(serializers.Serializer):
+class MemberSerializer(StrictSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class ProjectSpecSerializer(serializers.Serializer):
+class ProjectSpecSerializer(StrictSerializer):
     description = StrictCharField(required=False, allow_blank=True, max_length=4096, default="")
     members = serializers.DictField(child=MemberSerializer(), required=False, default=dict)
 
 
-class ProjectBodySerializer(serializers.Serializer):
+class ProjectBodySerializer(serializers.Serializer):  # a GET body (metadata too) is fine
     spec = ProjectSpecSerializer()
 
 
@@ -54,10 +54,15 @@ class ProjectDetail(APIView):
 
     def put(self, request, project):
         """Staff create projects; a project's admins may replace it (members included)."""
-        if Project.objects.filter(name=project).exists():
+        existing = Project.objects.filter(name=project).first()
+        if not request.user.is_staff and (
+            existing is None or not project_role(request.user, existing)
+        ):
+            # Outsiders get a 404 whether the project exists or not: no existence leak.
+            detail = f"Project '{project}' was not found; only staff can create projects."
+            raise APIError(404, "not_found", detail)
+        if existing:
             project_for(request.user, project, Role.ADMIN)
-        elif not request.user.is_staff:
-            raise APIError(403, "forbidden", "Only staff can create projects.")
         check_name(project)
         body = ProjectBodySerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -1,6 +1,7 @@
 from datetime import timedelta
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -35,11 +36,25 @@ def test_api_redelivers_failed_in_a_time_range(project, editor):
     )
 
 
-def test_api_redeliver_needs_a_zoned_since(project, editor):
+@pytest.mark.parametrize("since", ["yesterday", "2026-02-30T00:00Z", "2026-01-01T25:00Z"])
+def test_api_redeliver_needs_a_real_zoned_since(project, editor, since):
     failed_deliveries(project, 1)
-    response = editor.post(f"{EVENTS}/redeliver", {"since": "yesterday"}, format="json")
+    response = editor.post(f"{EVENTS}/redeliver", {"since": since}, format="json")
     assert response.status_code == 400
     assert "since" in response.json()["error"]["extraDetail"]["fields"]
+
+
+def test_a_disabled_rule_gets_no_redelivery(project, editor):
+    rule = failed_deliveries(project, 1)
+    rule.enabled = False
+    rule.save()
+    delivery = Delivery.objects.get()
+    for path, body in [(f"{EVENTS}/{delivery.uuid}/redeliver", {}),
+                       (f"{EVENTS}/redeliver", {"since": "2026-01-01T00:00Z"})]:  # fmt: skip
+        response = editor.post(path, body, format="json")
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "rule_disabled"
+    assert Delivery.objects.count() == 1
 
 
 def test_viewer_cannot_bulk_redeliver(project, member):

@@ -1,3 +1,4 @@
+import pytest
 from django.test import Client
 
 from delivery.models import Delivery
@@ -117,3 +118,19 @@ def test_counts_stop_at_the_cap_on_the_log_and_in_admin(project, admin_client, m
         admin_client.get("/admin/delivery/delivery/", {"type": "MediaKind.JobStarted"}).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize(
+    "params", [{"before": "²"}, {"before": "9" * 5000}, {"q": "x" * 50_000}, {"rule": "r" * 9999}]
+)
+def test_odd_filters_on_the_list_are_not_errors(project, receiver, params):
+    delivered(project, receiver.url)
+    response = logged_in(project, Role.VIEWER).get("/deliveries/", params)
+    assert response.status_code == 200
+
+
+def test_an_attempt_that_sent_nothing_says_so(project):
+    delivery = delivered(project, "https://no-such-host.invalid/hook")
+    page = logged_in(project, Role.VIEWER).get(f"/deliveries/{delivery.uuid}/").content.decode()
+    assert "Not sent to https://no-such-host.invalid/hook" in page
+    assert "POST https://no-such-host.invalid/hook" not in page

@@ -92,6 +92,17 @@ def test_job_cancel_of_a_finished_job_is_a_409(editor, project):
     assert editor.post(f"{JOBS}/job1/cancelJob").status_code == 409
 
 
+def test_cancel_of_a_canceling_job_names_where_it_can_go(editor, project):
+    factories.job(project)
+    patch_state(editor, f"{JOBS}/job1", "Processing")
+    assert editor.post(f"{JOBS}/job1/cancelJob").json()["properties"]["state"] == "Canceling"
+    response = editor.post(f"{JOBS}/job1/cancelJob")
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert "cannot cancelJob; it can from Processing, Queued, Scheduled" in error["detail"]
+    assert error["extraDetail"]["allowedStates"] == ["Canceled", "Error"]
+
+
 def test_channel_start_and_stop_actions(editor, project):
     factories.channel(project)
     path = "/api/v1/projects/studio/live/liveChannels/ch1"
