@@ -1,4 +1,5 @@
-"""Deliveries travel in batches: a task per TASK_BATCH deliveries, claimed together."""
+"""Deliveries travel in batches: a task per TASK_BATCH deliveries, claimed together, topped
+up with other due deliveries."""
 
 from django_q.signing import SignedPackage
 
@@ -69,3 +70,23 @@ def test_a_slow_receiver_makes_the_task_give_back_what_it_has_no_time_left_to_se
         assert len(slow.requests) == 3
     assert set(Delivery.objects.values_list("status", "attempts")) == {("Sent", 1)}
     assert set(Attempt.objects.values_list("number", "response_status")) == {(1, 204)}
+
+
+def test_a_task_takes_along_deliveries_whose_own_tasks_still_wait(
+    project, receiver, django_capture_on_commit_callbacks
+):
+    factories.rule(project, receiver.url)
+    broker().purge_queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        for name in ("job1", "job2", "job3"):  # a transaction, and so a task, each
+            job = factories.job(project, name)
+            job.state = "Processing"
+            job.save()
+    first, *rest = queued_batches()
+    assert len(rest) == 2
+    deliver(first)
+    assert len(receiver.requests) == 3  # all three went with the first task
+    for batch in rest:
+        deliver(batch)  # nothing left for them: no second send
+    assert len(receiver.requests) == 3
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("Sent", 1)}
