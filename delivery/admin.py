@@ -71,6 +71,11 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
+def skipped_disabled(count: int) -> str:
+    """The end of an action's message: what a disabled rule kept it from doing."""
+    return f" ({count} skipped: rule disabled)" if count else ""
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
     list_display = [
@@ -99,9 +104,12 @@ class DeliveryAdmin(ReadOnlyAdmin):
             self.message_user(request, f"Choose at most {REDELIVER_AT_ONCE} deliveries, or use "
                               "the rule's re-deliver-failed action.", messages.ERROR)  # fmt: skip
             return
-        for delivery in chosen:
+        enabled = [delivery for delivery in chosen if delivery.rule.enabled]
+        for delivery in enabled:
             delivery_redeliver(delivery=delivery)
-        self.message_user(request, f"{len(chosen)} deliveries queued again.", messages.SUCCESS)
+        skipped = skipped_disabled(len(chosen) - len(enabled))
+        message = f"{len(enabled)} deliveries queued again{skipped}."
+        self.message_user(request, message, messages.SUCCESS)
 
 
 @admin.register(Event)

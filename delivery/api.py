@@ -1,6 +1,7 @@
 """Delivery history, re-delivery, the event catalog and /healthz."""
 
 import uuid
+from contextlib import contextmanager
 
 from django.db import connection
 from django.http import JsonResponse
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 from delivery.events import BY_NAME, enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Attempt, Delivery
-from delivery.outbox import delivery_test_send
+from delivery.outbox import RuleDisabled, delivery_test_send
 from delivery.selectors import deliveries_of_rule, queue_health
 from mkwebhooks.api.envelope import iso
 from mkwebhooks.api.errors import APIError, not_found, validation_error
@@ -92,8 +93,8 @@ class Redeliver(APIView):
         delivery = Delivery.objects.filter(rule=rule, uuid=delivery_id).first()
         if delivery is None:
             raise not_found(f"Delivery '{delivery_id}'")
-        rule_must_be_enabled(rule, "re-delivering its events")
-        return Response(delivery_body(delivery_redeliver(delivery=delivery)), status=202)
+        with refused_if_disabled():
+            return Response(delivery_body(delivery_redeliver(delivery=delivery)), status=202)
 
 
 class RedeliverFailed(APIView):
@@ -104,15 +105,19 @@ class RedeliverFailed(APIView):
         since, until = (moment(request.data, key) for key in ("since", "until"))
         if since is None:
             raise validation_error({"since": "is required (ISO 8601 with a time zone)."})
-        rule_must_be_enabled(rule, "re-delivering its events")
-        count = deliveries_redeliver_failed(rule=rule, since=since, until=until or timezone.now())
+        with refused_if_disabled():
+            count = deliveries_redeliver_failed(
+                rule=rule, since=since, until=until or timezone.now()
+            )
         return Response({"redelivered": count}, status=202)
 
 
-def rule_must_be_enabled(rule, action: str) -> None:
-    """A disabled rule gets nothing new: the delivery would only fail as "rule disabled"."""
-    if not rule.enabled:
-        raise APIError(409, "rule_disabled", f"Enable the rule before {action}.")
+@contextmanager
+def refused_if_disabled():
+    try:
+        yield
+    except RuleDisabled as exc:
+        raise APIError(409, "rule_disabled", str(exc)) from None
 
 
 def moment(data, key: str):
@@ -142,8 +147,9 @@ class SendTestEvent(APIView):
         )
         if event_type not in valid:
             raise validation_error({"type": f"must be one of {', '.join(valid)}."})
-        rule_must_be_enabled(rule, "sending it a test event")
-        return Response(delivery_body(delivery_test_send(rule=rule, event_type=event_type)), 202)
+        with refused_if_disabled():
+            delivery = delivery_test_send(rule=rule, event_type=event_type)
+        return Response(delivery_body(delivery), 202)
 
 
 class EventTypes(APIView):

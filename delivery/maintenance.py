@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from delivery.models import Delivery, Event
-from delivery.outbox import deliveries_insert
+from delivery.outbox import deliveries_insert, rule_must_be_enabled
 from rules.models import WebhookRule
 
 BATCH = 500
@@ -14,6 +14,7 @@ BATCH = 500
 @transaction.atomic
 def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     """Send the same event (same CloudEvent id) to the same rule again, as a new delivery."""
+    rule_must_be_enabled(delivery.rule)
     return deliveries_insert([(delivery.event_id, delivery.rule_id)])[0]
 
 
@@ -21,6 +22,7 @@ def deliveries_redeliver_failed(
     *, rule: WebhookRule, since, until, progress: Callable[[int], None] = lambda n: None
 ) -> int:
     """Re-deliver every Failed delivery of a rule created in [since, until), in batches."""
+    rule_must_be_enabled(rule)
     failed = Delivery.objects.filter(
         rule=rule, status=Delivery.Status.FAILED, created__gte=since, created__lt=until
     ).order_by("pk")

@@ -53,6 +53,18 @@ def event_record(*, resource, previous_state: str, state: str) -> Event | None:
     return event
 
 
+class RuleDisabled(Exception):
+    """A disabled rule gets nothing new: a delivery to it would only fail as "rule disabled"."""
+
+    def __init__(self, rule: WebhookRule):
+        super().__init__(f"Rule '{rule.name}' is disabled; enable it first.")
+
+
+def rule_must_be_enabled(rule: WebhookRule) -> None:
+    if not rule.enabled:
+        raise RuleDisabled(rule)
+
+
 def next_sequence(source: str) -> int:
     last = Event.objects.filter(source=source).aggregate(last=Max("sequence"))["last"]
     return (last or 0) + 1
@@ -61,6 +73,7 @@ def next_sequence(source: str) -> int:
 @transaction.atomic
 def delivery_test_send(*, rule: WebhookRule, event_type: str) -> Delivery:
     """Send a synthetic event of `event_type` to one rule, logged like any delivery."""
+    rule_must_be_enabled(rule)
     source = f"/api/v1/projects/{rule.project.name}/webhook/rules/{rule.name}/test"
     now = timezone.now()
     resource = {"name": "test", "id": source, "type": "MediaKind/Test", "properties": {}}
@@ -122,6 +135,13 @@ def deliveries_enqueue(ids: list[int]) -> None:
             return
 
 
+def deliveries_due_and_free(now):
+    """Deliveries whose next attempt is due and that no worker holds (no lease, or a lapsed one)."""
+    return Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now).filter(
+        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
+    )
+
+
 def deliveries_wake_due() -> int:
     """Enqueue due deliveries that nobody holds: lost enqueues, retries, dead workers."""
     now = timezone.now()
@@ -132,8 +152,7 @@ def deliveries_wake_due() -> int:
         stale = now - timedelta(seconds=webhook_settings.REENQUEUE_AFTER_SECONDS)
         lost |= Q(enqueued_at__lt=stale)
     ids = list(
-        Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now)
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
+        deliveries_due_and_free(now)
         .filter(lost)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[: webhook_settings.SWEEP_BATCH]

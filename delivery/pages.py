@@ -18,7 +18,7 @@ from delivery.events import CATALOG, enabled_event_types
 from delivery.health import rule_health
 from delivery.maintenance import deliveries_redeliver_failed, delivery_redeliver
 from delivery.models import Delivery
-from delivery.outbox import delivery_test_send
+from delivery.outbox import RuleDisabled, delivery_test_send
 from delivery.selectors import capped_count, count_label
 from mkwebhooks.projects.access import has_role, projects_visible_to
 from mkwebhooks.projects.models import Role
@@ -99,7 +99,11 @@ def delivery_detail(request, delivery_id):
 @require_POST
 def redeliver(request, delivery_id):
     delivery = visible_delivery(request, delivery_id, Role.EDITOR)
-    new = delivery_redeliver(delivery=delivery)
+    try:
+        new = delivery_redeliver(delivery=delivery)
+    except RuleDisabled as exc:
+        messages.error(request, str(exc))
+        return redirect("deliveries:detail", delivery_id=delivery.uuid)
     messages.success(request, "Queued again with the same event id.")
     return redirect("deliveries:detail", delivery_id=new.uuid)
 
@@ -131,13 +135,16 @@ def rule_health_page(request, project, name):
 def rule_test_event(request, project, name):
     rule = visible_rule(request, project, name, Role.EDITOR)
     event_type = request.POST.get("type", "")
-    if event_type not in {t.name for t in enabled_event_types()} or not rule.enabled:
-        messages.error(request, "Choose a known event type, and enable the rule first.")
-    else:
+    if event_type not in {t.name for t in enabled_event_types()}:
+        messages.error(request, "Choose a known event type.")
+        return redirect("deliveries:rule", project=project, name=name)
+    try:
         delivery = delivery_test_send(rule=rule, event_type=event_type)
-        messages.success(request, f"Test event {event_type} queued.")
-        return redirect("deliveries:detail", delivery_id=delivery.uuid)
-    return redirect("deliveries:rule", project=project, name=name)
+    except RuleDisabled as exc:
+        messages.error(request, str(exc))
+        return redirect("deliveries:rule", project=project, name=name)
+    messages.success(request, f"Test event {event_type} queued.")
+    return redirect("deliveries:detail", delivery_id=delivery.uuid)
 
 
 @login_required
@@ -145,6 +152,10 @@ def rule_test_event(request, project, name):
 def rule_redeliver_failed(request, project, name):
     rule = visible_rule(request, project, name, Role.EDITOR)
     now = timezone.now()
-    count = deliveries_redeliver_failed(rule=rule, since=now - timedelta(days=1), until=now)
-    messages.success(request, f"{count} failed deliveries of the last 24 h queued again.")
+    try:
+        count = deliveries_redeliver_failed(rule=rule, since=now - timedelta(days=1), until=now)
+    except RuleDisabled as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{count} failed deliveries of the last 24 h queued again.")
     return redirect("deliveries:rule", project=project, name=name)

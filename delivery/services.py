@@ -17,7 +17,7 @@ from delivery import transport
 from delivery.envelope import encode, outgoing_request
 from delivery.models import Attempt, Delivery
 from delivery.notifications import rule_notice_change
-from delivery.outbox import OPEN, deliveries_enqueue
+from delivery.outbox import deliveries_due_and_free, deliveries_enqueue
 from delivery.retry import retry_delay
 from mkwebhooks.conf import longest_attempt_seconds, webhook_settings
 from mkwebhooks.netguard import TargetError, UnresolvableHost, check_target_url
@@ -79,17 +79,14 @@ def deliveries_claim(delivery_ids: list[int]) -> list[Delivery]:
     is claiming right now are skipped, not waited for.
     """
     now = timezone.now()
-    claimable = Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now).filter(
-        Q(leased_until__isnull=True) | Q(leased_until__lt=now)
-    )
+    claimable = deliveries_due_and_free(now)
     wanted = Q(pk__in=delivery_ids)
     room = webhook_settings.TASK_BATCH - len(delivery_ids)
     if room > 0:
         # Take along other due deliveries (their own tasks will find nothing left to do):
         # one transition per transaction enqueues small tasks, and a claim costs about the
-        # same for 2 deliveries as for 20.
-        # Locked and skipped in the subquery too: workers taking along at the same time
-        # then split the waiting rows instead of all choosing the same first ones.
+        # same for 2 deliveries as for 20. Locked and skipped in the subquery too, so workers
+        # taking along at the same time split the waiting rows.
         others = claimable.exclude(pk__in=delivery_ids).order_by("next_attempt_at")
         others = others.select_for_update(skip_locked=True).values("pk")[:room]
         wanted |= Q(pk__in=others)

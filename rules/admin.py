@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from delivery.admin import skipped_disabled
 from delivery.events import enabled_event_types
 from delivery.maintenance import deliveries_redeliver_failed
 from delivery.models import Delivery
@@ -207,16 +208,18 @@ class WebhookRuleAdmin(admin.ModelAdmin):
         enabled = [rule for rule in queryset if rule.enabled]
         for rule in enabled:
             delivery_test_send(rule=rule, event_type=rule.events[0])
-        self.message_user(request, f"Test events queued for {len(enabled)} enabled rules.")
+        skipped = skipped_disabled(len(queryset) - len(enabled))
+        self.message_user(request, f"Test events queued for {len(enabled)} rules{skipped}.")
 
     @admin.action(description="Re-deliver the failed deliveries of the last 24 h")
     def redeliver_failed_last_day(self, request, queryset):
-        now = timezone.now()
+        now, enabled = timezone.now(), [rule for rule in queryset if rule.enabled]
         count = sum(
             deliveries_redeliver_failed(rule=rule, since=now - timedelta(days=1), until=now)
-            for rule in queryset
+            for rule in enabled
         )
-        self.message_user(request, f"{count} deliveries queued again.", messages.SUCCESS)
+        skipped = skipped_disabled(len(queryset) - len(enabled))
+        self.message_user(request, f"{count} deliveries queued again{skipped}.", messages.SUCCESS)
 
     def get_queryset(self, request):
         latest = Delivery.objects.filter(rule=OuterRef("pk")).order_by("-created", "-id")

@@ -2,7 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from delivery.models import Attempt, Delivery, Event
@@ -54,6 +54,22 @@ def test_a_disabled_rule_gets_no_redelivery(project, editor):
         response = editor.post(path, body, format="json")
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "rule_disabled"
+    assert Delivery.objects.count() == 1
+
+
+def test_a_disabled_rule_gets_no_redelivery_from_pages_admin_or_command(project, admin_client):
+    rule = failed_deliveries(project, 1)
+    rule.enabled = False
+    rule.save()
+    delivery = Delivery.objects.get()
+    page = admin_client.post(f"/deliveries/{delivery.uuid}/redeliver", follow=True)
+    assert "is disabled; enable it first" in page.content.decode()
+    action = {"action": "redeliver", "_selected_action": [delivery.pk]}
+    listing = admin_client.post("/admin/delivery/delivery/", action, follow=True)
+    assert "0 deliveries queued again (1 skipped: rule disabled)" in listing.content.decode()
+    args = ["--project", "studio", "--rule", "hook", "--since", "2000-01-01T00:00Z"]
+    with pytest.raises(CommandError, match="is disabled"):
+        call_command("redeliver_failed", *args, stdout=StringIO())
     assert Delivery.objects.count() == 1
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from delivery.maintenance import deliveries_redeliver_failed
 from delivery.models import Delivery
+from delivery.outbox import RuleDisabled
 from mkwebhooks.progress import Progress
 from rules.models import WebhookRule
 
@@ -32,8 +33,11 @@ class Command(BaseCommand):
             rule=found, status=Delivery.Status.FAILED, created__gte=since, created__lt=until
         )
         progress = Progress(failed.count(), "re-delivering", self.stdout)
-        count = deliveries_redeliver_failed(
-            rule=found, since=since, until=until, progress=progress.advance
-        )
+        try:
+            count = deliveries_redeliver_failed(
+                rule=found, since=since, until=until, progress=progress.advance
+            )
+        except RuleDisabled as exc:
+            raise CommandError(str(exc)) from None
         progress.finish()
         self.stdout.write(self.style.SUCCESS(f"{count} deliveries queued again."))
