@@ -3,6 +3,7 @@
 import base64
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -52,13 +53,14 @@ def rule_upsert(
     *, project: Project, name: str, spec: dict, user, if_match: str | None = None
 ) -> tuple[WebhookRule, bool]:
     """Create or wholly replace a rule from a validated spec; return (rule, created)."""
-    arguments = {"project": project, "name": name, "spec": spec, "user": user}
+    write = partial(rule_write, project=project, name=name, spec=spec, user=user,
+                    if_match=if_match)  # fmt: skip
     try:
-        return rule_write(**arguments, if_match=if_match)
+        return write()
     except IntegrityError:
         # Created by a concurrent request between our lookup and insert (a row that does
         # not exist yet cannot be locked): now it exists, so this PUT replaces it.
-        return rule_write(**arguments, if_match=if_match)
+        return write()
 
 
 @transaction.atomic
